@@ -547,14 +547,14 @@ function classifySource(source: unknown, via = "source"): () => ChunkReader {
   const record = source as Record<string | symbol, unknown>;
 
   if (typeof record.then === "function") {
-    throw new TypeError(
-      `toStreamEvents: the ${via} is a Promise; await it first, or pass a function (signal) => promise so the stop button can abort it`,
+    throw unsupportedSource(
+      source,
+      via,
+      "Await it first, or pass a function (signal) => promise so that the stop button can abort it.",
     );
   }
   if (source instanceof Uint8Array) {
-    throw new TypeError(
-      `toStreamEvents: the ${via} is a single Uint8Array; pass a stream or iterable of byte chunks (e.g. [bytes]) instead`,
-    );
+    throw unsupportedSource(source, via, "Wrap a single chunk of bytes in an array: [bytes].");
   }
   // AI SDK streamText result: fullStream shows tool boundaries, textStream only text.
   if ("fullStream" in record) return classifySource(record.fullStream, "fullStream");
@@ -704,15 +704,15 @@ function unsupportedChunk(chunk: unknown): TypeError {
   );
 }
 
-function unsupportedSource(source: unknown, via: string): TypeError {
-  let hint = "";
-  if (isRecord(source) && source.object === "chat.completion") {
-    hint = " It looks like a finished chat completion: create it with stream: true.";
-  } else if (isRecord(source) && source.object === "response") {
-    hint = " It looks like a finished Responses API response: create it with stream: true.";
+function unsupportedSource(source: unknown, via: string, hint = ""): TypeError {
+  if (hint === "" && isRecord(source) && source.object === "chat.completion") {
+    hint = "It looks like a finished chat completion: create it with stream: true.";
+  } else if (hint === "" && isRecord(source) && source.object === "response") {
+    hint = "It looks like a finished Responses API response: create it with stream: true.";
   }
   return new TypeError(
-    `toStreamEvents: unsupported ${via}, received ${describe(source)}. Expected ${ACCEPTED_SOURCES}.${hint}`,
+    `toStreamEvents: unsupported ${via}, received ${describe(source)}. ${hint}${hint === "" ? "" : " "}` +
+      `Expected ${ACCEPTED_SOURCES}.`,
   );
 }
 
@@ -735,6 +735,8 @@ function describe(value: unknown): string {
       return "a function";
   }
   const record = value as Record<string, unknown>;
+  if (typeof record.then === "function") return "a Promise";
+  if (value instanceof Uint8Array) return `a ${value.constructor.name} of ${value.length} bytes`;
   if (typeof record.type === "string") return `an object with type ${JSON.stringify(record.type)}`;
   const className = (value as object).constructor?.name;
   const prefix = className !== undefined && className !== "Object" ? `a ${className}` : "an object";
