@@ -1,0 +1,326 @@
+import type { RateBudget, RateLimits } from "./limits.js";
+
+/** Which of a chat's budgets a call draws on. */
+export type BudgetKind = "message" | "draft";
+
+/** Who waits first when several calls want the same chat: finals go before previews. */
+export type BudgetPriority = "final" | "preview";
+
+/** The clock the budget reads; tests pass fake timers through `Date.now`/`setTimeout`. */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/** Penalties are honoured with this much to spare, so clock skew never lands a call early. */
+const PENALTY_MARGIN_MS = 50;
+/** How much slower a chat is paced after each 429, and the most it is ever slowed. */
+const BACKOFF_FACTOR = 1.5;
+const MAX_SLOWDOWN = 8;
+/** Each successful call brings a slowed chat this much closer to its normal pace. */
+const RECOVERY_FACTOR = 0.97;
+
+/**
+ * One rate budget (sliding windows plus even spacing with a burst allowance)
+ * as a token bucket checked against the exact call history.
+ */
+class RateBucket {
+  private readonly history: number[] = [];
+  private tokens: number;
+  private refilledAt: number;
+  private readonly longestWindowMs: number;
+
+  constructor(
+    private readonly budget: RateBudget,
+    now: number,
+  ) {
+    this.tokens = budget.burst;
+    this.refilledAt = now;
+    this.longestWindowMs = Math.max(...budget.windows.map((w) => w.windowMs));
+  }
+
+  /** Even spacing between calls: the rate of the tightest window. */
+  private spacingMs(slowdown: number): number {
+    return Math.max(...this.budget.windows.map((w) => w.windowMs / w.limit)) * slowdown;
+  }
+
+  private refill(now: number, slowdown: number): void {
+    const spacing = this.spacingMs(slowdown);
+    this.tokens = Math.min(this.budget.burst, this.tokens + (now - this.refilledAt) / spacing);
+    this.refilledAt = now;
+  }
+
+  /** The earliest time a call may go out, at or after `now`. */
+  availableAt(now: number, slowdown: number): number {
+    this.refill(now, slowdown);
+    let at = now;
+    if (this.tokens < 1) at = now + (1 - this.tokens) * this.spacingMs(slowdown);
+    for (const w of this.budget.windows) {
+      const inWindow = this.countSince(at - w.windowMs);
+      if (inWindow >= w.limit) {
+        // The call that must leave the window before another fits.
+        const blocker = this.history[this.history.length - w.limit];
+        if (blocker !== undefined) at = Math.max(at, blocker + w.windowMs + 1);
+      }
+    }
+    return at;
+  }
+
+  private countSince(since: number): number {
+    let n = 0;
+    for (let i = this.history.length - 1; i >= 0; i--) {
+      if ((this.history[i] ?? 0) <= since) break;
+      n++;
+    }
+    return n;
+  }
+
+  take(now: number, slowdown: number): void {
+    this.refill(now, slowdown);
+    this.tokens = Math.max(0, this.tokens - 1);
+    this.history.push(now);
+    while (this.history.length > 0 && (this.history[0] ?? 0) <= now - this.longestWindowMs) {
+      this.history.shift();
+    }
+  }
+
+  /** Forget the burst allowance: after a 429 the next call waits a full spacing. */
+  drain(now: number): void {
+    this.tokens = 0;
+    this.refilledAt = now;
+  }
+
+  idleSince(now: number): boolean {
+    const last = this.history[this.history.length - 1];
+    return last === undefined || last <= now - this.longestWindowMs;
+  }
+}
+
+/**
+ * Everything one chat may still do: its send/edit budget, its draft/chat-action
+ * budget, any penalty Telegram announced, and how much it is slowed after 429s.
+ */
+export class ChatBudget {
+  readonly message: RateBucket;
+  readonly draft: RateBucket;
+  /** No call to this chat before this time (a 429's `retry_after`). */
+  penaltyUntil = 0;
+  /** 1 normally; grows after each 429 so the penalty does not recur. */
+  slowdown = 1;
+
+  constructor(
+    /** The chat id, as a string. */
+    readonly key: string,
+    limits: RateLimits,
+    isPrivate: boolean,
+    now: number,
+  ) {
+    this.message = new RateBucket(isPrivate ? limits.privateChat : limits.groupChat, now);
+    this.draft = new RateBucket(limits.draft, now);
+  }
+
+  bucket(kind: BudgetKind): RateBucket {
+    return kind === "message" ? this.message : this.draft;
+  }
+
+  availableAt(kind: BudgetKind, now: number): number {
+    return Math.max(this.penaltyUntil, this.bucket(kind).availableAt(now, this.slowdown));
+  }
+}
+
+interface Waiter {
+  chat: ChatBudget;
+  kind: BudgetKind;
+  priority: number;
+  seq: number;
+  resolve: () => void;
+  reject: (reason: unknown) => void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+
+/** Options of {@link BotBudget}. */
+export interface BotBudgetOptions {
+  limits: RateLimits;
+  /** Multiplies every window and every `retry_after`; tests use e.g. 0.02. Default 1. */
+  timeScale?: number;
+  clock?: Clock;
+}
+
+/**
+ * The single rate budget of one bot: every stream and every streamgram call of
+ * the process draws on it, so several streams to one chat can never add up past
+ * the chat's limit, and all chats together stay under the bot's global limit.
+ *
+ * Callers `acquire` a slot right before a call and build the call's payload
+ * after the slot is granted, so whatever text arrived while they waited goes
+ * out in that one call (latest wins; no stale queue).
+ */
+export class BotBudget {
+  private readonly limits: RateLimits;
+  private readonly timeScale: number;
+  private readonly clock: Clock;
+  private readonly chats = new Map<string, ChatBudget>();
+  private readonly global: RateBucket;
+  private waiters: Waiter[] = [];
+  private seq = 0;
+  private timer: unknown;
+  private timerAt = Number.POSITIVE_INFINITY;
+
+  constructor(options: BotBudgetOptions) {
+    const scale = options.timeScale ?? 1;
+    if (!(scale > 0) || !Number.isFinite(scale)) {
+      throw new RangeError(`timeScale must be a positive number, got ${options.timeScale}`);
+    }
+    this.timeScale = scale;
+    this.clock = options.clock ?? systemClock;
+    this.limits = scaleLimits(options.limits, scale);
+    this.global = new RateBucket(this.limits.global, this.clock.now());
+  }
+
+  /** The budget of one chat (and topic-less: topics share their chat's budget). */
+  chat(chatId: number | string, isPrivate: boolean): ChatBudget {
+    const key = String(chatId);
+    let chat = this.chats.get(key);
+    if (!chat) {
+      chat = new ChatBudget(key, this.limits, isPrivate, this.clock.now());
+      this.chats.set(key, chat);
+    }
+    return chat;
+  }
+
+  /**
+   * Wait for a slot of `kind` in `chat` and the bot's global budget, then take it.
+   * Finals are granted before previews that wait for the same chat.
+   * Rejects with the signal's reason if `signal` aborts first.
+   */
+  acquire(chat: ChatBudget, kind: BudgetKind, priority: BudgetPriority, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      const waiter: Waiter = {
+        chat,
+        kind,
+        priority: priority === "final" ? 0 : 1,
+        seq: this.seq++,
+        resolve,
+        reject,
+      };
+      if (signal) {
+        waiter.signal = signal;
+        waiter.onAbort = () => {
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          reject(signal.reason);
+        };
+        signal.addEventListener("abort", waiter.onAbort, { once: true });
+      }
+      this.waiters.push(waiter);
+      this.waiters.sort((a, b) => a.priority - b.priority || a.seq - b.seq);
+      this.grant();
+    });
+  }
+
+  /**
+   * Record a 429 for `chat`: no call to it before `retryAfterMs` (scaled) has
+   * passed, and pace it slower from now on so the penalty does not recur.
+   */
+  penalize(chat: ChatBudget, retryAfterMs: number): void {
+    const now = this.clock.now();
+    chat.penaltyUntil = Math.max(chat.penaltyUntil, now + retryAfterMs * this.timeScale + PENALTY_MARGIN_MS);
+    chat.slowdown = Math.min(MAX_SLOWDOWN, chat.slowdown * BACKOFF_FACTOR);
+    chat.message.drain(now);
+    chat.draft.drain(now);
+    this.grant();
+  }
+
+  /** A call to `chat` succeeded: let a slowed chat recover its pace gradually. */
+  succeeded(chat: ChatBudget): void {
+    chat.slowdown = Math.max(1, chat.slowdown * RECOVERY_FACTOR);
+  }
+
+  /** Milliseconds until `chat` may be called again because of a penalty (0 if none). */
+  penaltyRemaining(chat: ChatBudget): number {
+    return Math.max(0, chat.penaltyUntil - this.clock.now());
+  }
+
+  /** Scale a real duration the same way the limits are scaled (for keep-alives and timeouts). */
+  scaled(ms: number): number {
+    return ms * this.timeScale;
+  }
+
+  /** How many callers are waiting for a slot. */
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
+  private grant(): void {
+    const now = this.clock.now();
+    let nextAt = Number.POSITIVE_INFINITY;
+    const remaining: Waiter[] = [];
+    // A chat/kind whose first waiter could not go blocks the later ones of that
+    // chat/kind, so a preview never overtakes a final of the same chat.
+    const blocked = new Set<string>();
+    for (const waiter of this.waiters) {
+      const key = `${waiter.chat.key}:${waiter.kind}`;
+      const at = Math.max(waiter.chat.availableAt(waiter.kind, now), this.global.availableAt(now, 1));
+      if (!blocked.has(key) && at <= now) {
+        waiter.chat.bucket(waiter.kind).take(now, waiter.chat.slowdown);
+        this.global.take(now, 1);
+        if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener("abort", waiter.onAbort);
+        waiter.resolve();
+      } else {
+        blocked.add(key);
+        remaining.push(waiter);
+        nextAt = Math.min(nextAt, Math.max(at, now + 1));
+      }
+    }
+    this.waiters = remaining;
+    this.schedule(nextAt);
+    if (this.chats.size > 256) this.sweep(now);
+  }
+
+  private schedule(at: number): void {
+    if (at === this.timerAt) return;
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = at;
+    if (at === Number.POSITIVE_INFINITY) return;
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Number.POSITIVE_INFINITY;
+      this.grant();
+    }, Math.max(0, at - this.clock.now()));
+  }
+
+  /** Forget chats with no recent calls, no penalty and nobody waiting. */
+  private sweep(now: number): void {
+    const busy = new Set(this.waiters.map((w) => w.chat));
+    for (const [key, chat] of this.chats) {
+      if (!busy.has(chat) && chat.penaltyUntil < now && chat.slowdown === 1 && chat.message.idleSince(now) && chat.draft.idleSince(now)) {
+        this.chats.delete(key);
+      }
+    }
+  }
+}
+
+function scaleBudget(budget: RateBudget, scale: number): RateBudget {
+  return { burst: budget.burst, windows: budget.windows.map((w) => ({ limit: w.limit, windowMs: w.windowMs * scale })) };
+}
+
+function scaleLimits(limits: RateLimits, scale: number): RateLimits {
+  return {
+    privateChat: scaleBudget(limits.privateChat, scale),
+    groupChat: scaleBudget(limits.groupChat, scale),
+    draft: scaleBudget(limits.draft, scale),
+    global: scaleBudget(limits.global, scale),
+  };
+}

@@ -1,0 +1,142 @@
+import type { BotApi } from "./bot-api.js";
+import { BotBudget, type Clock, systemClock } from "./budget.js";
+import { StreamConsumer } from "./consumer.js";
+import { type RateLimits, resolveLimits } from "./limits.js";
+import { resolveStreamOptions, type StreamOptions } from "./options.js";
+import type { StreamResult } from "./result.js";
+import { type StreamSourceInput, toStreamEvents } from "./sources.js";
+import { TELEGRAM_TEXT_LIMIT } from "./split.js";
+
+/** Options of a {@link StreamHub}. */
+export interface StreamHubOptions {
+  /** Override Telegram's limits (see `TELEGRAM_LIMITS`); validated here. */
+  limits?: Partial<RateLimits>;
+  /**
+   * Multiplies every rate window, every `retry_after` and the draft keep-alive.
+   * Only for tests against an emulator whose limits are scaled the same way. Default 1.
+   */
+  timeScale?: number;
+  /** The longest message text in UTF-16 units. Default 4096, Telegram's limit; lower it only for a server with a lower one. */
+  textLimit?: number;
+  /** Defaults for every stream of this hub, overridden per stream. Validated here. */
+  defaults?: StreamOptions;
+  /** @internal a clock for tests with fake timers. */
+  clock?: Clock;
+}
+
+/**
+ * The streaming state of one bot: its rate budget (shared by every stream to
+ * every chat, so parallel replies never add up past Telegram's limits), its
+ * draft ids, the chats where drafts proved unavailable, and the streams that a
+ * stop button can abort.
+ *
+ * Create one per bot and keep it for the life of the process; the grammY plugin
+ * and the Node-RED node each do this for you.
+ */
+export class StreamHub {
+  readonly budget: BotBudget;
+  readonly clock: Clock;
+  readonly textLimit: number;
+  private readonly defaults: StreamOptions;
+  private draftSeq: number;
+  private readonly noDrafts = new Set<string>();
+  private readonly drafts = new Map<string, StreamConsumer>();
+  private readonly active = new Set<StreamConsumer>();
+
+  constructor(
+    /** How the hub calls the Bot API. */
+    readonly api: BotApi,
+    options: StreamHubOptions = {},
+  ) {
+    if (typeof api?.call !== "function") throw new TypeError("StreamHub needs a BotApi: an object with call(method, payload)");
+    this.clock = options.clock ?? systemClock;
+    this.budget = new BotBudget({ limits: resolveLimits(options.limits), timeScale: options.timeScale ?? 1, clock: this.clock });
+    const textLimit = options.textLimit ?? TELEGRAM_TEXT_LIMIT;
+    if (!Number.isInteger(textLimit) || textLimit < 64 || textLimit > TELEGRAM_TEXT_LIMIT) {
+      throw new RangeError(`textLimit must be a whole number from 64 to ${TELEGRAM_TEXT_LIMIT}, got ${textLimit}`);
+    }
+    this.textLimit = textLimit;
+    // Fail now, not mid-stream, if the defaults are wrong.
+    resolveStreamOptions({}, options.defaults);
+    this.defaults = options.defaults ?? {};
+    // Random start: draft ids of a restarted process do not animate a previous process's draft.
+    this.draftSeq = Math.floor(Math.random() * 2 ** 30);
+  }
+
+  /**
+   * Start a stream to `chatId` and feed it yourself (`delta`, `segment`,
+   * `done`, `abort`). Options are validated now and throw before any request.
+   */
+  stream(chatId: number | string, options: StreamOptions = {}): StreamConsumer {
+    if (typeof chatId !== "number" && typeof chatId !== "string") {
+      throw new TypeError(`chatId must be a number or a string, got ${typeof chatId}`);
+    }
+    const consumer = new StreamConsumer(this, chatId, resolveStreamOptions(options, this.defaults));
+    this.active.add(consumer);
+    return consumer;
+  }
+
+  /**
+   * Stream `source` (any shape `toStreamEvents` accepts, or a factory receiving
+   * the stream's AbortSignal) to `chatId`, and resolve when it is persisted.
+   */
+  async streamMessage(chatId: number | string, source: StreamSourceInput, options: StreamOptions = {}): Promise<StreamResult> {
+    const consumer = this.stream(chatId, options);
+    let events: AsyncIterable<unknown>;
+    try {
+      events = toStreamEvents(source, consumer.signal);
+    } catch (error) {
+      consumer.abort(error);
+      await consumer.result.catch(() => {});
+      throw error;
+    }
+    return consumer.consume(events as AsyncIterable<never>);
+  }
+
+  /**
+   * The user pressed stop on a draft (`stopped_message_generation`): abort the
+   * stream that owns it. Returns whether one did.
+   */
+  stop(chatId: number | string, draftId: number, threadId?: number): boolean {
+    const consumer = this.drafts.get(draftKey(chatId, threadId, draftId));
+    if (!consumer) return false;
+    consumer.abort(new Error("stopped by the user"));
+    return true;
+  }
+
+  /** Streams that have not finished yet. */
+  get activeStreams(): ReadonlySet<StreamConsumer> {
+    return this.active;
+  }
+
+  /** @internal */
+  nextDraftId(): number {
+    this.draftSeq = (this.draftSeq % 2_000_000_000) + 1;
+    return this.draftSeq;
+  }
+
+  /** @internal */
+  registerDraft(chatId: number | string, threadId: number | undefined, draftId: number, consumer: StreamConsumer): void {
+    this.drafts.set(draftKey(chatId, threadId, draftId), consumer);
+  }
+
+  /** @internal */
+  unregister(consumer: StreamConsumer): void {
+    this.active.delete(consumer);
+    for (const [key, owner] of this.drafts) if (owner === consumer) this.drafts.delete(key);
+  }
+
+  /** @internal */
+  draftsUnsupported(chatId: number | string): boolean {
+    return this.noDrafts.has(String(chatId));
+  }
+
+  /** @internal */
+  rememberNoDrafts(chatId: number | string): void {
+    this.noDrafts.add(String(chatId));
+  }
+}
+
+function draftKey(chatId: number | string, threadId: number | undefined, draftId: number): string {
+  return `${chatId}:${threadId ?? 0}:${draftId}`;
+}

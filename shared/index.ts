@@ -1,0 +1,33 @@
+/**
+ * streamgram's core: platform-agnostic streaming of LLM output into Telegram
+ * chats. No grammY or Node-RED import: platforms pass a {@link BotApi}.
+ * @module
+ */
+export type { BotApi } from "./bot-api.js";
+export { BotBudget, ChatBudget, type BudgetKind, type BudgetPriority, type Clock } from "./budget.js";
+export { StreamConsumer } from "./consumer.js";
+export {
+  type ApiErrorKind,
+  type ApiFailure,
+  classifyApiError,
+  type DeliveryFailureReason,
+  type DeliveryReport,
+  redactToken,
+  StreamDeliveryError,
+} from "./errors.js";
+export * from "./format/index.js";
+export { StreamHub, type StreamHubOptions } from "./hub.js";
+export { type RateBudget, type RateLimits, type RateWindow, resolveLimits, TELEGRAM_LIMITS } from "./limits.js";
+export {
+  type ChatType,
+  type PlatformUpdate,
+  type ResolvedStreamOptions,
+  resolveStreamOptions,
+  type StreamOptions,
+  type TransportMode,
+} from "./options.js";
+export { partialResultOf, type StreamResult, type StreamStats } from "./result.js";
+export * from "./sources.js";
+export { lastGraphemeBoundary, splitAtBoundary, TELEGRAM_TEXT_LIMIT } from "./split.js";
+export { ThinkFilter } from "./think-filter.js";
+export type { FormattedText, MessageEntity, SentMessage, StreamEvent } from "./types.js";
