@@ -14,6 +14,12 @@ import type { FormattedText, SentMessage, StreamEvent } from "./types.js";
 const DRAFT_KEEPALIVE_MS = 20_000;
 /** A chat action shows for 5 s; refresh it just before it ends. */
 const TYPING_REFRESH_MS = 4_500;
+/**
+ * After a tool boundary, how long the next message waits before showing a
+ * placeholder: fast tool calls then show none, and a stream that ends right
+ * after the boundary leaves no "Thinking…" draft behind.
+ */
+const SEGMENT_PLACEHOLDER_DELAY_MS = 1_000;
 /** Backoff after network errors and 5xx replies: doubles from the first value up to the second. */
 const BACKOFF_FIRST_MS = 250;
 const BACKOFF_MAX_MS = 5_000;
@@ -37,6 +43,8 @@ interface MessageSlot {
   shownUpTo: number;
   /** When a preview, placeholder or chat action was last shown. */
   shownAt: number;
+  /** No placeholder before this time. */
+  placeholderFrom: number;
   /** The transport answered without a message id: the message cannot be edited. */
   noId: boolean;
   /** Whether the chat shows text of this message (not just a placeholder). */
@@ -192,8 +200,13 @@ export class StreamConsumer {
     this.flushFilter();
     const last = this.segments[this.segments.length - 1];
     if (last && last.source.length === 0 && !last.ended) return;
-    if (last) last.ended = true;
-    this.segments.push({ source: "", reasoning: "", ended: false });
+    // Half a surrogate pair belongs with its other half, which has not arrived yet.
+    const split = last && /[\uD800-\uDBFF]$/.test(last.source) ? last.source.slice(-1) : "";
+    if (last) {
+      last.source = last.source.slice(0, last.source.length - split.length);
+      last.ended = true;
+    }
+    this.segments.push({ source: split, reasoning: "", ended: false });
     this.notify(true);
   }
 
@@ -321,7 +334,9 @@ export class StreamConsumer {
   private newSlot(): MessageSlot {
     const draftId = this.hub.nextDraftId();
     this.hub.registerDraft(this.chatId, this.options.threadId, draftId, this);
-    return { draftId, shownUpTo: 0, shownAt: Number.NEGATIVE_INFINITY, noId: false, hasText: false };
+    const first = this.persisted === undefined || this.persisted.length === 0;
+    const placeholderFrom = first ? 0 : this.hub.clock.now() + this.hub.budget.scaled(SEGMENT_PLACEHOLDER_DELAY_MS);
+    return { draftId, shownUpTo: 0, shownAt: Number.NEGATIVE_INFINITY, placeholderFrom, noId: false, hasText: false };
   }
 
   // ---- planning ----------------------------------------------------------
@@ -373,7 +388,7 @@ export class StreamConsumer {
     if (isBlank(text)) {
       if (this.slot.hasText) return { type: "idle" };
       const refresh = this.mode === "draft" ? DRAFT_KEEPALIVE_MS : TYPING_REFRESH_MS;
-      const due = this.slot.shownAt + this.hub.budget.scaled(refresh);
+      const due = Math.max(this.slot.placeholderFrom, this.slot.shownAt + this.hub.budget.scaled(refresh));
       if (this.mode === "edit" && !this.options.typing) return { type: "idle" };
       return due <= now ? { type: "waiting" } : { type: "idle", wakeAt: due };
     }

@@ -71,7 +71,12 @@ export class StreamHub {
     if (typeof chatId !== "number" && typeof chatId !== "string") {
       throw new TypeError(`chatId must be a number or a string, got ${typeof chatId}`);
     }
-    const consumer = new StreamConsumer(this, chatId, resolveStreamOptions(options, this.defaults));
+    const resolved = resolveStreamOptions(options, this.defaults);
+    const isPrivate = resolved.chatType ? resolved.chatType === "private" : typeof chatId === "number" && chatId > 0;
+    if (resolved.transport === "draft" && !isPrivate) {
+      throw new TypeError(`transport "draft" works in private chats only; chat ${chatId} is not one (use "auto" or "edit")`);
+    }
+    const consumer = new StreamConsumer(this, chatId, resolved);
     this.active.add(consumer);
     return consumer;
   }

@@ -41,14 +41,15 @@ const fault: fc.Arbitrary<FakeFault | undefined> = fc.oneof(
 const squash = (s: string) => s.replace(/\s+/g, "");
 
 describe("any answer, any chunking, any fault", () => {
-  it("persists exactly the source, once, in messages that fit, without cursor", async () => {
+  it("persists exactly the source, once, in paced messages that fit, without cursor", async () => {
     await fc.assert(
       fc.asyncProperty(
         answer.chain((text) => fc.tuple(fc.constant(text), chunking(text))),
         fc.array(fault, { minLength: 200, maxLength: 200 }),
         fc.constantFrom(42, -100),
         fc.integer({ min: 0, max: 700 }),
-        async ([text, parts], faults, chatId, pace) => {
+        fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 3 }),
+        async ([text, parts], faults, chatId, pace, segmentAt) => {
           const tg = new FakeTelegram();
           tg.faultFor = (method, _p, index) => {
             const f = faults[index % faults.length];
@@ -57,8 +58,9 @@ describe("any answer, any chunking, any fault", () => {
           };
           const hub = new StreamHub(tg);
           const consumer = hub.stream(chatId);
-          for (const part of parts) {
+          for (const [i, part] of parts.entries()) {
             consumer.delta(part);
+            if (segmentAt.includes(i)) consumer.segment();
             await vi.advanceTimersByTimeAsync(pace);
           }
           consumer.done();
@@ -73,10 +75,20 @@ describe("any answer, any chunking, any fault", () => {
             expect(message.isWellFormed()).toBe(true);
           }
           expect(squash(visible.join(""))).toBe(squash(text.toWellFormed()));
-          expect(tg.draft === undefined || chatId < 0 || tg.callsOf("sendMessage").length > 0).toBe(true);
+          // Paced: sends and edits at the chat's budget, drafts within 20 per 5 s and 40 per 30 s.
+          const spacing = chatId > 0 ? 1000 : 3000;
+          const sends = tg.callsOf("sendMessage", "editMessageText").map((c) => c.at);
+          for (let i = 1; i < sends.length; i++) expect((sends[i] ?? 0) - (sends[i - 1] ?? 0)).toBeGreaterThanOrEqual(spacing);
+          const drafts = tg.callsOf("sendMessageDraft", "sendChatAction").map((c) => c.at);
+          for (const [limit, window] of [[20, 5000], [40, 30_000]] as const) {
+            for (let i = 0; i + limit < drafts.length; i++) expect((drafts[i + limit] ?? 0) - (drafts[i] ?? 0)).toBeGreaterThanOrEqual(window);
+          }
+          // No draft with text outlives the messages that persist it: it would show the answer twice.
+          // (A "Thinking…" placeholder may stay when the model ends with nothing after a tool call; Telegram drops it after 30 s.)
+          expect(tg.draft?.text ?? "").toBe("");
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 150 },
     );
   }, 120_000);
 });
