@@ -21,6 +21,12 @@ export const systemClock: Clock = {
 
 /** Penalties are honoured with this much to spare, so clock skew never lands a call early. */
 const PENALTY_MARGIN_MS = 50;
+/**
+ * Telegram counts a call when it arrives, and arrival times jitter with the
+ * network: pacing exactly at a window's rate would sometimes land the
+ * (limit+1)-th call inside the window. Stay this fraction under every rate.
+ */
+const JITTER_MARGIN = 0.03;
 /** How much slower a chat is paced after each 429, and the most it is ever slowed. */
 const BACKOFF_FACTOR = 1.5;
 const MAX_SLOWDOWN = 8;
@@ -48,7 +54,7 @@ class RateBucket {
 
   /** Even spacing between calls: the rate of the tightest window. */
   private spacingMs(slowdown: number): number {
-    return Math.max(...this.budget.windows.map((w) => w.windowMs / w.limit)) * slowdown;
+    return Math.max(...this.budget.windows.map((w) => w.windowMs / w.limit)) * slowdown * (1 + JITTER_MARGIN);
   }
 
   private refill(now: number, slowdown: number): void {
@@ -67,7 +73,7 @@ class RateBucket {
       if (inWindow >= w.limit) {
         // The call that must leave the window before another fits.
         const blocker = this.history[this.history.length - w.limit];
-        if (blocker !== undefined) at = Math.max(at, blocker + w.windowMs + 1);
+        if (blocker !== undefined) at = Math.max(at, blocker + w.windowMs * (1 + JITTER_MARGIN) + 1);
       }
     }
     return at;

@@ -1,0 +1,129 @@
+import fc from "fast-check";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { BotBudget } from "../../shared/budget.js";
+import { resolveLimits, TELEGRAM_LIMITS } from "../../shared/limits.js";
+
+beforeEach(() => vi.useFakeTimers());
+afterEach(() => vi.useRealTimers());
+
+/** Check that `times` never has more than `limit` entries in any window of `windowMs`. */
+function withinWindow(times: number[], limit: number, windowMs: number): boolean {
+  const sorted = [...times].sort((a, b) => a - b);
+  for (let i = 0; i + limit < sorted.length; i++) {
+    if ((sorted[i + limit] ?? 0) - (sorted[i] ?? 0) < windowMs) return false;
+  }
+  return true;
+}
+
+describe("BotBudget", () => {
+  it("keeps every chat and the bot inside every documented window, whatever the demand", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            chat: fc.integer({ min: -3, max: 3 }).filter((c) => c !== 0),
+            kind: fc.constantFrom("message" as const, "draft" as const),
+            final: fc.boolean(),
+            after: fc.integer({ min: 0, max: 400 }),
+          }),
+          { minLength: 1, maxLength: 150 },
+        ),
+        async (requests) => {
+          const budget = new BotBudget({ limits: resolveLimits() });
+          const granted: { chat: number; kind: string; at: number }[] = [];
+          const pending: Promise<void>[] = [];
+          for (const r of requests) {
+            await vi.advanceTimersByTimeAsync(r.after);
+            const chat = budget.chat(r.chat, r.chat > 0);
+            pending.push(
+              budget.acquire(chat, r.kind, r.final ? "final" : "preview").then(() => {
+                granted.push({ chat: r.chat, kind: r.kind, at: Date.now() });
+              }),
+            );
+          }
+          while (granted.length < requests.length) await vi.advanceTimersByTimeAsync(1000);
+          await Promise.all(pending);
+          for (const chatId of new Set(granted.map((g) => g.chat))) {
+            const sends = granted.filter((g) => g.chat === chatId && g.kind === "message").map((g) => g.at);
+            const budgetOf = chatId > 0 ? TELEGRAM_LIMITS.privateChat : TELEGRAM_LIMITS.groupChat;
+            for (const w of budgetOf.windows) expect(withinWindow(sends, w.limit, w.windowMs)).toBe(true);
+            const drafts = granted.filter((g) => g.chat === chatId && g.kind === "draft").map((g) => g.at);
+            for (const w of TELEGRAM_LIMITS.draft.windows) expect(withinWindow(drafts, w.limit, w.windowMs)).toBe(true);
+          }
+          expect(withinWindow(granted.map((g) => g.at), 30, 1000)).toBe(true);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it("makes nobody wait for the first call, and spaces later ones evenly", async () => {
+    const budget = new BotBudget({ limits: resolveLimits() });
+    const chat = budget.chat(7, true);
+    const at: number[] = [];
+    const start = Date.now();
+    for (let i = 0; i < 5; i++) {
+      const p = budget.acquire(chat, "message", "preview").then(() => at.push(Date.now() - start));
+      await vi.advanceTimersByTimeAsync(5000);
+      await p;
+    }
+    expect(at[0]).toBe(0);
+    const sequential = new BotBudget({ limits: resolveLimits() });
+    const c = sequential.chat(7, true);
+    const times: number[] = [];
+    const t0 = Date.now();
+    const all = Array.from({ length: 5 }, () => sequential.acquire(c, "message", "preview").then(() => times.push(Date.now() - t0)));
+    await vi.advanceTimersByTimeAsync(10_000);
+    await Promise.all(all);
+    const gaps = times.slice(1).map((t, i) => t - (times[i] ?? 0));
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(1000);
+    expect(Math.max(...gaps)).toBeLessThan(1100);
+  });
+
+  it("honours a penalty exactly for that chat only, and slows the chat afterwards", async () => {
+    const budget = new BotBudget({ limits: resolveLimits() });
+    const penalized = budget.chat(1, true);
+    const other = budget.chat(2, true);
+    budget.penalize(penalized, 5000);
+    let penalizedAt = -1;
+    let otherAt = -1;
+    const t0 = Date.now();
+    const a = budget.acquire(penalized, "message", "final").then(() => (penalizedAt = Date.now() - t0));
+    const b = budget.acquire(other, "message", "final").then(() => (otherAt = Date.now() - t0));
+    await vi.advanceTimersByTimeAsync(10_000);
+    await Promise.all([a, b]);
+    expect(otherAt).toBe(0);
+    expect(penalizedAt).toBeGreaterThanOrEqual(5000);
+    expect(budget.penaltyRemaining(penalized)).toBe(0);
+    expect(penalized.slowdown).toBeGreaterThan(1);
+  });
+
+  it("grants a waiting final before waiting previews of the same chat", async () => {
+    const budget = new BotBudget({ limits: resolveLimits() });
+    const chat = budget.chat(-5, false);
+    await budget.acquire(chat, "message", "preview");
+    const order: string[] = [];
+    const preview = budget.acquire(chat, "message", "preview").then(() => order.push("preview"));
+    const final = budget.acquire(chat, "message", "final").then(() => order.push("final"));
+    await vi.advanceTimersByTimeAsync(10_000);
+    await Promise.all([preview, final]);
+    expect(order).toEqual(["final", "preview"]);
+  });
+
+  it("stops waiting when the signal aborts", async () => {
+    const budget = new BotBudget({ limits: resolveLimits() });
+    const chat = budget.chat(-5, false);
+    await budget.acquire(chat, "message", "preview");
+    const controller = new AbortController();
+    const waiting = budget.acquire(chat, "message", "preview", controller.signal);
+    controller.abort(new Error("no longer needed"));
+    await expect(waiting).rejects.toThrow("no longer needed");
+    expect(budget.waiting).toBe(0);
+  });
+
+  it("rejects invalid limits and time scales when created", () => {
+    expect(() => resolveLimits({ draft: { windows: [], burst: 1 } })).toThrow(RangeError);
+    expect(() => resolveLimits({ global: { windows: [{ limit: 30, windowMs: 0 }], burst: 1 } })).toThrow(RangeError);
+    expect(() => new BotBudget({ limits: resolveLimits(), timeScale: 0 })).toThrow(RangeError);
+  });
+});
