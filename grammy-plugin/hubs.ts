@@ -1,0 +1,89 @@
+import type { Api } from "grammy";
+import { resolveLimits, StreamHub } from "../shared/index.js";
+import { type ApiRoute, grammyBotApi } from "./bot-api.js";
+import type { HubSettings } from "./options.js";
+
+/** A bot's hub, where its calls go, and the settings it was created with. */
+interface BotStreaming {
+  hub: StreamHub;
+  route: ApiRoute;
+  settings: ComparableSettings;
+}
+
+/** Hub settings with defaults filled in, in a form that can be compared. */
+interface ComparableSettings {
+  limits: string;
+  timeScale: number;
+  textLimit: number;
+}
+
+/**
+ * One hub per bot token for the whole process, so that `ctx.streamReply`,
+ * `streamMessage` and every concurrent update share one rate budget. The
+ * token is only a key here: it is never logged or put in an error message.
+ */
+const hubs = new Map<string, BotStreaming>();
+
+/** Accepts no calls: lets {@link validateHubSettings} build a hub without a bot. */
+const NO_API = {
+  call: () => Promise.reject(new Error("streamgram: validation hub cannot call Telegram")),
+};
+
+/**
+ * Check hub settings now, with the core's own rules, so `streaming()` throws
+ * at startup rather than at the first update.
+ * @throws TypeError or RangeError naming the wrong setting.
+ */
+export function validateHubSettings(settings: HubSettings): void {
+  new StreamHub(NO_API, settings);
+}
+
+function comparable(settings: HubSettings): ComparableSettings {
+  return {
+    limits: JSON.stringify(resolveLimits(settings.limits)),
+    timeScale: settings.timeScale ?? 1,
+    textLimit: settings.textLimit ?? 4096,
+  };
+}
+
+/**
+ * The {@link StreamHub} of the bot that `api` belongs to, created on first
+ * use with `settings`. Later calls route the hub's requests through their
+ * `api` (so its transformers apply) and may name settings only if they match.
+ *
+ * @throws Error when `settings` names a limit, time scale or text limit that
+ *   differs from the one the bot's hub was created with: one bot has one
+ *   budget, and two different views of it would break Telegram's limits.
+ */
+export function streamHubFor(api: Api, settings: HubSettings = {}): StreamHub {
+  if (typeof api?.token !== "string" || typeof api.raw !== "object") {
+    throw new TypeError("streamgram needs a grammY Api (bot.api or ctx.api)");
+  }
+  const existing = hubs.get(api.token);
+  if (existing) {
+    assertSameSettings(existing.settings, settings);
+    existing.route.api = api;
+    return existing.hub;
+  }
+  const route: ApiRoute = { api };
+  const hub = new StreamHub(grammyBotApi(route), settings);
+  hubs.set(api.token, { hub, route, settings: comparable(settings) });
+  return hub;
+}
+
+function assertSameSettings(existing: ComparableSettings, wanted: HubSettings): void {
+  const asked = comparable(wanted);
+  const differs: string[] = [];
+  if (wanted.limits !== undefined && asked.limits !== existing.limits) differs.push("limits");
+  if (wanted.timeScale !== undefined && asked.timeScale !== existing.timeScale)
+    differs.push("timeScale");
+  if (wanted.textLimit !== undefined && asked.textLimit !== existing.textLimit)
+    differs.push("textLimit");
+  if (differs.length > 0) {
+    throw new Error(
+      `streamgram: this bot already streams with other ${differs.join(", ")} ` +
+        `(timeScale ${existing.timeScale}, textLimit ${existing.textLimit}); ` +
+        "every streaming() and streamMessage() of one bot must use the same hub settings",
+    );
+  }
+}

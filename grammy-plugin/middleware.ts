@@ -1,0 +1,71 @@
+import type { Context, MiddlewareFn } from "grammy";
+import type { StreamResult, StreamSourceInput } from "../shared/index.js";
+import type { StreamFlavor } from "./flavor.js";
+import { streamHubFor, validateHubSettings } from "./hubs.js";
+import { mergeOptions, PLUGIN_DEFAULTS, type StreamingOptions, splitOptions } from "./options.js";
+import { redactError } from "./redact.js";
+import { replyTargetOf } from "./reply-target.js";
+import { stoppedGenerationOf } from "./stop-button.js";
+
+/**
+ * The streamgram plugin: install it once with `bot.use(streaming())` and
+ * every handler can stream an LLM's answer with `ctx.streamReply(source)`.
+ *
+ * `options` are defaults for every `ctx.streamReply` of the bot (any
+ * `StreamOptions` field, plus `replyTo`), and the bot's hub settings
+ * (`limits`, `timeScale`, `textLimit`). The plugin's own default is
+ * `format: "markdown"`, because that is what LLMs write. The options are
+ * checked here, so a mistake throws when the bot starts, not at the first
+ * message.
+ *
+ * All streams of one bot token share one rate budget (see `streamHubFor`),
+ * whether they come from this middleware, a second installation of it, or
+ * `streamMessage`. Requests go through `ctx.api.raw`, so transformers
+ * installed on `bot.api.config` (auto-retry, the throttler) stay in the path.
+ *
+ * Stop button: with `canStop: true`, drafts show Telegram's stop button.
+ * When the user presses it, Telegram sends a `stopped_message_generation`
+ * update; this middleware aborts the matching stream, then calls `next()` as
+ * for every update. If you set `allowed_updates` (in `bot.start()`, `run()`
+ * or `setWebhook`), include `"stopped_message_generation"` in it, or the
+ * button does nothing.
+ *
+ * @throws TypeError or RangeError naming the option that is wrong.
+ */
+export function streaming<C extends Context>(
+  options: StreamingOptions = {},
+): MiddlewareFn<StreamFlavor<C>> {
+  const {
+    hub: hubSettings,
+    stream: defaults,
+    replyTo: defaultReplyTo,
+  } = splitOptions(options, "streaming()", {
+    replyTo: true,
+    hub: true,
+  });
+  validateHubSettings(hubSettings);
+  return async (ctx, next) => {
+    const hub = streamHubFor(ctx.api, hubSettings);
+    const stopped = stoppedGenerationOf(ctx.update);
+    if (stopped) hub.stop(stopped.chatId, stopped.draftId, stopped.threadId);
+    ctx.streamReply = async (
+      source: StreamSourceInput,
+      callOptions?: unknown,
+    ): Promise<StreamResult> => {
+      try {
+        const call = splitOptions(callOptions, "ctx.streamReply", { replyTo: true, hub: false });
+        const target = replyTargetOf(ctx, call.replyTo ?? defaultReplyTo ?? false);
+        // Route this stream's calls through this update's Api (and its transformers).
+        const streams = streamHubFor(ctx.api, hubSettings);
+        return await streams.streamMessage(
+          target.chatId,
+          source,
+          mergeOptions(PLUGIN_DEFAULTS, defaults, target.options, call.stream),
+        );
+      } catch (error) {
+        throw redactError(error, ctx.api.token);
+      }
+    };
+    await next();
+  };
+}
