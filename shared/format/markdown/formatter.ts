@@ -1,0 +1,88 @@
+/**
+ * The Markdown formatter: CommonMark + GFM rendered as Telegram text and
+ * entities, on every flush of a stream.
+ *
+ * Rendering a 12k-character answer from scratch takes tens of milliseconds
+ * (the parser is thorough, not fast), so the source is cut into runs of
+ * blocks that render independently (see `blocks.ts`). Finished runs are
+ * remembered in a small cache keyed by their source text; on a flush only the
+ * last run, the one still growing, is parsed. The cache changes no result:
+ * the output depends on the source alone.
+ */
+import type { FormattedText } from "../../types.js";
+import { describe } from "../format-checks.js";
+import type { Formatter } from "../formatter.js";
+import { wellFormedSource } from "../unicode.js";
+import { blockRunStarts } from "./blocks.js";
+import { parseMarkdown } from "./parse.js";
+import { renderMarkdownTree } from "./render-tree.js";
+import { closeOpenInline, holdBackUnfinishedSyntax } from "./streaming-tail.js";
+
+/** How many finished runs to remember; a few chats' worth of long answers. */
+const CACHE_SIZE = 2000;
+const finishedRuns = new Map<string, FormattedText>();
+
+/**
+ * Renders CommonMark + GFM (see `render-tree.ts` for how each construct
+ * looks) and, while the stream runs, shows unfinished syntax the way it will
+ * look once finished (see `streaming-tail.ts`).
+ */
+export const markdownFormatter: Formatter = Object.freeze({
+  name: "markdown" as const,
+  render(source: string, final: boolean): FormattedText {
+    if (typeof source !== "string") {
+      throw new TypeError(`source must be a string, got ${describe(source)}`);
+    }
+    const text = wellFormedSource(source, final).replace(/\r\n?/g, "\n");
+    const starts = blockRunStarts(text);
+    const parts = starts.map((start, index) => {
+      const run = text.slice(start, starts[index + 1] ?? text.length);
+      const last = index === starts.length - 1;
+      return last && !final ? renderUnfinished(run) : renderFinished(run);
+    });
+    return joinBlocks(parts);
+  },
+});
+
+/** Render Markdown that is complete, in one piece, without the run cache (tests compare against it). */
+export function renderMarkdownDocument(source: string): FormattedText {
+  return renderMarkdownTree(parseMarkdown(source));
+}
+
+function renderFinished(run: string): FormattedText {
+  const cached = finishedRuns.get(run);
+  if (cached !== undefined) {
+    // Refresh its place in the eviction order.
+    finishedRuns.delete(run);
+    finishedRuns.set(run, cached);
+    return cached;
+  }
+  const rendered = renderMarkdownDocument(run);
+  finishedRuns.set(run, rendered);
+  if (finishedRuns.size > CACHE_SIZE) {
+    const oldest = finishedRuns.keys().next();
+    if (!oldest.done) finishedRuns.delete(oldest.value);
+  }
+  return rendered;
+}
+
+function renderUnfinished(run: string): FormattedText {
+  const kept = holdBackUnfinishedSyntax(run);
+  const tree = parseMarkdown(kept);
+  const closed = closeOpenInline(kept, tree);
+  return renderMarkdownTree(closed === kept ? tree : parseMarkdown(closed));
+}
+
+/** Join rendered runs with a blank line, as blocks of one document are; copies every entity. */
+function joinBlocks(parts: readonly FormattedText[]): FormattedText {
+  let text = "";
+  const entities: FormattedText["entities"] = [];
+  for (const part of parts) {
+    if (part.text === "") continue;
+    if (text !== "") text += "\n\n";
+    for (const entity of part.entities)
+      entities.push({ ...entity, offset: entity.offset + text.length });
+    text += part.text;
+  }
+  return { text, entities };
+}
