@@ -81,21 +81,23 @@ export class UpdateQueue {
     }
 
     await new Promise<void>((resolve, reject) => {
-      const finish = () => {
+      const stopWaiting = () => {
         clearTimeout(timer);
-        request.signal?.removeEventListener("abort", finish);
+        request.signal?.removeEventListener("abort", waiter.wake);
         if (this.waiter === waiter) this.waiter = undefined;
-        resolve();
       };
       const waiter: Waiter = {
-        wake: finish,
+        wake: () => {
+          stopWaiting();
+          resolve();
+        },
         fail: (error) => {
-          finish();
+          stopWaiting();
           reject(error);
         },
       };
-      const timer = setTimeout(finish, request.timeoutMs);
-      request.signal?.addEventListener("abort", finish);
+      const timer = setTimeout(waiter.wake, request.timeoutMs);
+      request.signal?.addEventListener("abort", waiter.wake);
       this.waiter = waiter;
     });
     return this.available().slice(0, limit);
