@@ -1,5 +1,8 @@
 import { redactToken } from "../shared/index.js";
 
+/** The text fields of an error that may quote a request URL. */
+const TEXT_FIELDS = ["message", "stack", "description"] as const;
+
 /** How deep to follow `cause` / `error` links; real chains are two or three long. */
 const MAX_DEPTH = 8;
 
@@ -10,8 +13,9 @@ const MAX_DEPTH = 8;
  * errors of its HTTP client quote them: `HttpError.error` holds node-fetch's
  * `FetchError`, whose message is "request to <url> failed", and with
  * `sensitiveLogs` the `HttpError`'s own message does too. Anything that might
- * end up in a log is cleaned: `message` and `stack` of the error and of every
- * error it links to through `cause` or `error`.
+ * end up in a log is cleaned: `message`, `stack` and `description` (grammY's
+ * copy of Telegram's error text, which a transformer could fill) of the error
+ * and of every error it links to through `cause` or `error`.
  *
  * The error is cleaned in place, so it keeps its class, its `partialResultOf`
  * data and every other field. Only an error that cannot be changed (frozen) is
@@ -37,19 +41,21 @@ function redactValue(
   if (typeof error === "string") return redactString(error, token);
   if (!(error instanceof Error) || seen.has(error) || depth > MAX_DEPTH) return error;
   seen.add(error);
-  const message = redactString(error.message, token);
-  const stack = error.stack === undefined ? undefined : redactString(error.stack, token);
-  if (message !== error.message || stack !== error.stack) {
+  const fields = error as unknown as Record<string, unknown>;
+  const dirty = TEXT_FIELDS.filter(
+    (field) =>
+      typeof fields[field] === "string" && redactString(fields[field], token) !== fields[field],
+  );
+  if (dirty.length > 0) {
     if (Object.isFrozen(error)) {
-      const replacement = new Error(message);
+      const replacement = new Error(redactString(error.message, token));
       replacement.name = error.name;
       return replacement;
     }
-    setOwn(error, "message", message);
-    if (stack !== undefined) setOwn(error, "stack", stack);
+    for (const field of dirty) setOwn(error, field, redactString(fields[field] as string, token));
   }
   for (const link of ["cause", "error"] as const) {
-    const inner = (error as unknown as Record<string, unknown>)[link];
+    const inner = fields[link];
     if (inner === undefined || inner === null) continue;
     const cleaned = redactValue(inner, token, depth + 1, seen);
     if (cleaned !== inner) setOwn(error, link, cleaned);
