@@ -1,0 +1,161 @@
+/**
+ * The `streamgram-bot` config node: one bot's token (as Node-RED credentials,
+ * never in the flow JSON), its API root, the stream defaults of every
+ * streamgram node using it, and the one {@link StreamHub} they share, so that
+ * parallel replies never add up past Telegram's limits.
+ */
+import { Api } from "grammy";
+import type { BotApi } from "../shared/bot-api.js";
+import { StreamHub } from "../shared/hub.js";
+import type { StreamOptions, TransportMode } from "../shared/options.js";
+import type { Node, NodeAPI, NodeDef } from "./red.js";
+
+/** The config node's type name, as registered and as referenced by streamgram nodes. */
+export const BOT_CONFIG_TYPE = "streamgram-bot";
+
+/** The config node's properties in the flow JSON (the token is not among them). */
+export interface BotConfigDef extends NodeDef {
+  /** Bot API server, e.g. a local `telegram-bot-api`; empty for api.telegram.org. */
+  apiRoot?: string;
+  transport?: string;
+  cursor?: string;
+  format?: string;
+  /** Multiplies every rate window; only for tests against a scaled emulator. Default 1. */
+  timeScale?: number | string;
+}
+
+/** The stream settings a bot config node gives its streamgram nodes. */
+export interface BotSettings {
+  /** Defaults of every stream: transport, cursor and format (markdown unless set). */
+  defaults: StreamOptions;
+  /** The pacing scale (1 in production). */
+  timeScale: number;
+  /** Where Bot API calls go; undefined for api.telegram.org. */
+  apiRoot: string | undefined;
+}
+
+/** The settings used without a config node (emit-only nodes may have none). */
+export const DEFAULT_BOT_SETTINGS: Readonly<BotSettings> = Object.freeze<BotSettings>({
+  defaults: { format: "markdown" },
+  timeScale: 1,
+  apiRoot: undefined,
+});
+
+const TRANSPORTS: readonly TransportMode[] = ["auto", "draft", "edit"];
+const FORMATS = ["plain", "markdown", "html"] as const;
+
+/**
+ * Read and check a config node's properties. Empty fields take the defaults:
+ * transport `auto`, cursor `" ▉"`, format `markdown`, time scale 1.
+ * @throws TypeError or RangeError naming the field that is wrong.
+ */
+export function readBotSettings(def: BotConfigDef): BotSettings {
+  const defaults: StreamOptions = {};
+  const transport = def.transport || "auto";
+  const knownTransport = TRANSPORTS.find((t) => t === transport);
+  if (!knownTransport)
+    throw new TypeError(
+      `streamgram bot: transport must be auto, draft or edit, got "${transport}"`,
+    );
+  defaults.transport = knownTransport;
+  const format = FORMATS.find((f) => f === (def.format || "markdown"));
+  if (!format)
+    throw new TypeError(
+      `streamgram bot: format must be plain, markdown or html, got "${def.format}"`,
+    );
+  defaults.format = format;
+  if (def.cursor !== undefined && def.cursor !== null) {
+    if (typeof def.cursor !== "string") throw new TypeError("streamgram bot: cursor must be text");
+    defaults.cursor = def.cursor;
+  }
+  const timeScale = def.timeScale === undefined || def.timeScale === "" ? 1 : Number(def.timeScale);
+  if (!(Number.isFinite(timeScale) && timeScale > 0)) {
+    throw new RangeError(
+      `streamgram bot: timeScale must be a number above 0, got "${def.timeScale}"`,
+    );
+  }
+  const apiRoot =
+    typeof def.apiRoot === "string" && def.apiRoot.trim() !== ""
+      ? def.apiRoot.trim().replace(/\/+$/, "")
+      : undefined;
+  if (apiRoot !== undefined && !/^https?:\/\/[^\s/]+/.test(apiRoot)) {
+    throw new TypeError(
+      `streamgram bot: API root must be an http:// or https:// URL, got "${apiRoot}"`,
+    );
+  }
+  return { defaults, timeScale, apiRoot };
+}
+
+/** What a streamgram node gets from its bot config node. */
+export interface BotConfig {
+  /** The settings, or the reason they are unusable. */
+  readonly settings: BotSettings | Error;
+  /** The bot token, for scrubbing it from errors; never logged or sent. */
+  readonly token: string | undefined;
+  /**
+   * The hub shared by every streamgram node of this bot that calls the Bot API
+   * itself; created on first use.
+   * @throws Error when the token is missing or a setting is wrong.
+   */
+  hub(): StreamHub;
+}
+
+const configs = new WeakMap<object, BotConfig>();
+
+/** The {@link BotConfig} of the config node with id `id`, or undefined if there is none. */
+export function findBotConfig(RED: NodeAPI, id: unknown): BotConfig | undefined {
+  if (typeof id !== "string" || id === "") return undefined;
+  const node = RED.nodes.getNode(id);
+  return node ? configs.get(node) : undefined;
+}
+
+/** grammY's `Api` as the core's {@link BotApi}; its transformers, if any, stay in the path. */
+export function grammyBotApi(api: Api): BotApi {
+  // `raw` is a proxy that turns any property into a call of that method.
+  const raw = api.raw as unknown as Record<
+    string,
+    (payload: unknown, signal?: AbortSignal) => Promise<unknown>
+  >;
+  return {
+    call: (method, payload, signal) =>
+      raw[method]?.(payload, signal) ??
+      Promise.reject(new TypeError(`no Bot API method ${method}`)),
+  };
+}
+
+/** Register the `streamgram-bot` config node type. */
+export function registerBotConfig(RED: NodeAPI): void {
+  function BotConfigNode(this: Node, def: NodeDef): void {
+    RED.nodes.createNode(this, def);
+    const token = this.credentials?.token?.trim() || undefined;
+    let settings: BotSettings | Error;
+    try {
+      settings = readBotSettings(def as BotConfigDef);
+    } catch (error) {
+      settings = error as Error;
+    }
+    let hub: StreamHub | undefined;
+    configs.set(this, {
+      settings,
+      token,
+      hub() {
+        if (settings instanceof Error) throw settings;
+        if (!token)
+          throw new Error("streamgram bot: no bot token; open the bot configuration and enter it");
+        hub ??= new StreamHub(
+          grammyBotApi(
+            new Api(token, settings.apiRoot ? { apiRoot: settings.apiRoot } : undefined),
+          ),
+          {
+            timeScale: settings.timeScale,
+            defaults: settings.defaults,
+          },
+        );
+        return hub;
+      },
+    });
+  }
+  RED.nodes.registerType(BOT_CONFIG_TYPE, BotConfigNode, {
+    credentials: { token: { type: "password" } },
+  });
+}

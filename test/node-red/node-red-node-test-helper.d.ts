@@ -1,0 +1,26 @@
+/** The parts of node-red-node-test-helper (which ships no types) that streamgram's tests use. */
+declare module "node-red-node-test-helper" {
+  interface TestHelper {
+    init(runtimePath?: string, userSettings?: Record<string, unknown>): void;
+    settings(userSettings?: Record<string, unknown>): Record<string, unknown>;
+    load(
+      nodes: unknown | unknown[],
+      flow: Array<Record<string, unknown>>,
+      credentials?: Record<string, Record<string, string>>,
+    ): Promise<void>;
+    unload(): Promise<void>;
+    getNode(id: string): TestNode;
+    /** The spy on Node-RED's log (sinon): `.getCalls()`; valid between load and unload. */
+    log(): { getCalls(): Array<{ args: unknown[] }> };
+    /** Node-RED's runtime node registry (internal). */
+    _redNodes: { getFlows(): { flows: unknown[]; credentials?: unknown } };
+  }
+  interface TestNode {
+    id: string;
+    receive(msg: Record<string, unknown>): void;
+    on(event: string, listener: (...args: never[]) => void): void;
+    credentials?: Record<string, string>;
+  }
+  const helper: TestHelper;
+  export default helper;
+}
