@@ -1,0 +1,109 @@
+/**
+ * The bench's output: a fixed-width table for the terminal, the same table
+ * in Markdown for the README, and a JSON document with every figure.
+ */
+
+import type { CoreFigures } from "./core-throughput.js";
+import type { CellFigures } from "./run.js";
+
+/** Everything one run of the bench found, as written to `bench-results/`. */
+export interface BenchReport {
+  /** ISO date of the run. */
+  date: string;
+  machine: { cpu: string; cores: number; node: string; platform: string };
+  timeScale: number;
+  /** How late the event loops ran during the scenarios (ms): large values mean the machine was saturated. */
+  loopDelay: { bench: { p99: number; max: number }; emulator: { p99: number; max: number } };
+  /** Wall-clock duration of the whole run, in seconds. */
+  durationSeconds: number;
+  cells: CellFigures[];
+  core?: CoreFigures;
+}
+
+const COLUMNS = [
+  "scenario",
+  "contender",
+  "first text",
+  "mean lag",
+  "p95 lag",
+  "final",
+  "calls",
+  "429s",
+  "lost",
+  "dup",
+  "bound",
+  "lag/bound",
+] as const;
+
+function seconds(ms: number): string {
+  return Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : "-";
+}
+
+/** One row of the table, as strings. */
+function row(cell: CellFigures): string[] {
+  if (cell.status === "n/a")
+    return [cell.scenario, cell.contender, "n/a", "", "", "", "", "", "", "", "", ""];
+  const streamgram = cell.contender.startsWith("streamgram");
+  const ratio = streamgram && Number.isFinite(cell.lagRatio) ? `${cell.lagRatio.toFixed(2)}x` : "";
+  const final =
+    cell.status === "timeout"
+      ? `timeout (${cell.unfinished} unfinished)`
+      : seconds(cell.finalAfterLastTokenMs);
+  return [
+    cell.scenario,
+    cell.status === "error" ? `${cell.contender} (error)` : cell.contender,
+    seconds(cell.firstVisibleMs),
+    seconds(cell.meanLagMs),
+    seconds(cell.p95LagMs),
+    final,
+    String(cell.calls),
+    String(cell.tooManyRequests),
+    String(cell.lost),
+    String(cell.duplicated),
+    seconds(cell.boundMs),
+    ratio,
+  ];
+}
+
+/** The table as aligned plain text, one line per scenario and contender. */
+export function textTable(cells: readonly CellFigures[]): string {
+  const rows = [Array.from(COLUMNS), ...cells.map(row)];
+  const widths = COLUMNS.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  const lines = rows.map((r) =>
+    r
+      .map((value, i) => (i < 2 ? value.padEnd(widths[i] ?? 0) : value.padStart(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd(),
+  );
+  lines.splice(1, 0, widths.map((w) => "-".repeat(w)).join("  "));
+  return lines.join("\n");
+}
+
+/** The table in GitHub Markdown. */
+export function markdownTable(cells: readonly CellFigures[]): string {
+  const header = `| ${COLUMNS.join(" | ")} |`;
+  const align = `|${COLUMNS.map((_, i) => (i < 2 ? " --- " : " ---: ")).join("|")}|`;
+  return [header, align, ...cells.map((c) => `| ${row(c).join(" | ")} |`)].join("\n");
+}
+
+/** What the columns mean, printed under the tables. */
+export const LEGEND = [
+  "first text: request to first character on screen (p95 across chats). Includes the model's own silence.",
+  "mean/p95 lag: for every character, when the user first saw it (draft or message) minus when the model emitted it.",
+  "final: last token to the last finished message persisted (p95 across chats).",
+  "calls, 429s: Bot API calls the emulator received from the contender, and its Too Many Requests replies.",
+  "lost/dup: characters (whitespace ignored) missing from, or repeated in, the finished messages.",
+  "bound: mean lag of an ideal streamer spacing updates evenly at the chat's budget (drafts in private chats,",
+  "  edits in groups, the bot's 30/s shared by all chats); lag/bound: streamgram's mean lag over it.",
+].join("\n");
+
+/** The core's throughput and memory, as lines of text. */
+export function coreLines(core: CoreFigures): string {
+  return [
+    `core: ${Math.round(core.deltasPerSecond.single).toLocaleString("en")} deltas/s into one stream, ` +
+      `${Math.round(core.deltasPerSecond.thousand).toLocaleString("en")} deltas/s across 1,000 streams ` +
+      `(no-op Bot API, Markdown, Telegram's limits)`,
+    `core: ${(core.bytesPerStream / 1024).toFixed(1)} KiB of heap per active stream at 1,000 streams ` +
+      `(each holding ${core.charsPerStream} characters of answer)`,
+  ].join("\n");
+}
