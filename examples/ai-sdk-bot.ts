@@ -3,15 +3,18 @@
  * into the chat by streamgram. Hand `ctx.streamReply` the `streamText` result
  * as it is: streamgram reads its `fullStream` (text, reasoning, tool steps).
  *
+ *   npm install grammy @grammyjs/runner streamgram ai @ai-sdk/openai
  *   BOT_TOKEN=... OPENAI_API_KEY=... npx tsx examples/ai-sdk-bot.ts
  *
- * Optional: OPENAI_MODEL (default gpt-4o-mini) and OPENAI_BASE_URL. Any AI SDK
- * provider works the same way; swap `createOpenAI` for yours.
+ * Optional: BOT_API_ROOT (a local Bot API server), OPENAI_MODEL (default
+ * gpt-4o-mini) and OPENAI_BASE_URL. Any AI SDK provider works the same way;
+ * swap `createOpenAI` for yours.
  *
  * In your own project, import from "streamgram" instead of the relative path.
  */
 import { pathToFileURL } from "node:url";
 import { createOpenAI } from "@ai-sdk/openai";
+import { run } from "@grammyjs/runner";
 import { streamText } from "ai";
 import { Bot, type Context } from "grammy";
 import { type StreamFlavor, type StreamingOptions, streaming } from "../grammy-plugin/index.js";
@@ -75,14 +78,21 @@ if (isRunDirectly()) {
   const token = process.env.BOT_TOKEN;
   if (!token) throw new Error("Set BOT_TOKEN to your bot's token from @BotFather");
   const bot = createBot(token, {
+    apiRoot: process.env.BOT_API_ROOT,
     openaiApiKey: process.env.OPENAI_API_KEY,
     openaiBaseURL: process.env.OPENAI_BASE_URL,
     model: process.env.OPENAI_MODEL,
   });
-  process.once("SIGINT", () => bot.stop());
-  process.once("SIGTERM", () => bot.stop());
-  await bot.start({
-    allowed_updates: ["message", "stopped_message_generation"],
-    onStart: (me) => console.log(`@${me.username} is streaming`),
+  // The runner handles updates concurrently: with bot.start(), a stop press would wait
+  // in line behind the very reply it is meant to stop. The stop button's update must be
+  // listed explicitly once allowed_updates is set.
+  const runner = run(bot, {
+    runner: { fetch: { allowed_updates: ["message", "stopped_message_generation"] } },
   });
+  const stop = () => {
+    if (runner.isRunning()) void runner.stop();
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  console.log("The bot is streaming; press Ctrl+C to stop.");
 }

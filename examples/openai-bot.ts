@@ -2,14 +2,17 @@
  * A Telegram bot that answers every text message with an OpenAI model,
  * streamed live into the chat by streamgram.
  *
+ *   npm install grammy @grammyjs/runner streamgram openai
  *   BOT_TOKEN=... OPENAI_API_KEY=... npx tsx examples/openai-bot.ts
  *
- * Optional: OPENAI_MODEL (default gpt-4o-mini) and OPENAI_BASE_URL (any
- * OpenAI-compatible server: a proxy, a local model server).
+ * Optional: BOT_API_ROOT (a local Bot API server), OPENAI_MODEL (default
+ * gpt-4o-mini) and OPENAI_BASE_URL (any OpenAI-compatible server: a proxy, a
+ * local model server).
  *
  * In your own project, import from "streamgram" instead of the relative path.
  */
 import { pathToFileURL } from "node:url";
+import { run, sequentialize } from "@grammyjs/runner";
 import { Bot, type Context } from "grammy";
 import OpenAI from "openai";
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
@@ -51,6 +54,9 @@ export function createBot(
   const histories = new Map<number, ChatCompletionMessageParam[]>();
 
   bot.use(streaming({ canStop: true, ...options.streaming }));
+  // One reply at a time per chat, so the history stays in order. It comes after streaming():
+  // a stop press is then handled at once, not queued behind the reply it stops.
+  bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
 
   bot.command("start", (ctx) => ctx.reply("Ask me anything."));
   bot.command("reset", async (ctx) => {
@@ -98,15 +104,21 @@ if (isRunDirectly()) {
   const token = process.env.BOT_TOKEN;
   if (!token) throw new Error("Set BOT_TOKEN to your bot's token from @BotFather");
   const bot = createBot(token, {
+    apiRoot: process.env.BOT_API_ROOT,
     openaiApiKey: process.env.OPENAI_API_KEY,
     openaiBaseURL: process.env.OPENAI_BASE_URL,
     model: process.env.OPENAI_MODEL,
   });
-  process.once("SIGINT", () => bot.stop());
-  process.once("SIGTERM", () => bot.stop());
-  // The stop button's update must be allowed explicitly once allowed_updates is set.
-  await bot.start({
-    allowed_updates: ["message", "stopped_message_generation"],
-    onStart: (me) => console.log(`@${me.username} is streaming`),
+  // The runner handles updates concurrently: with bot.start(), a stop press would wait
+  // in line behind the very reply it is meant to stop. The stop button's update must be
+  // listed explicitly once allowed_updates is set.
+  const runner = run(bot, {
+    runner: { fetch: { allowed_updates: ["message", "stopped_message_generation"] } },
   });
+  const stop = () => {
+    if (runner.isRunning()) void runner.stop();
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  console.log("The bot is streaming; press Ctrl+C to stop.");
 }

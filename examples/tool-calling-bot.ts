@@ -4,13 +4,16 @@
  * in its own message, and the text after the tool's result continues in a new
  * message below, so nothing the user already read moves.
  *
+ *   npm install grammy @grammyjs/runner streamgram openai
  *   BOT_TOKEN=... OPENAI_API_KEY=... npx tsx examples/tool-calling-bot.ts
  *
- * Optional: OPENAI_MODEL (default gpt-4o-mini) and OPENAI_BASE_URL.
+ * Optional: BOT_API_ROOT (a local Bot API server), OPENAI_MODEL (default
+ * gpt-4o-mini) and OPENAI_BASE_URL.
  *
  * In your own project, import from "streamgram" instead of the relative path.
  */
 import { pathToFileURL } from "node:url";
+import { run } from "@grammyjs/runner";
 import { Bot, type Context } from "grammy";
 import OpenAI from "openai";
 import type {
@@ -192,14 +195,21 @@ if (isRunDirectly()) {
   const token = process.env.BOT_TOKEN;
   if (!token) throw new Error("Set BOT_TOKEN to your bot's token from @BotFather");
   const bot = createBot(token, {
+    apiRoot: process.env.BOT_API_ROOT,
     openaiApiKey: process.env.OPENAI_API_KEY,
     openaiBaseURL: process.env.OPENAI_BASE_URL,
     model: process.env.OPENAI_MODEL,
   });
-  process.once("SIGINT", () => bot.stop());
-  process.once("SIGTERM", () => bot.stop());
-  await bot.start({
-    allowed_updates: ["message", "stopped_message_generation"],
-    onStart: (me) => console.log(`@${me.username} is streaming`),
+  // The runner handles updates concurrently: with bot.start(), a stop press would wait
+  // in line behind the very reply it is meant to stop. The stop button's update must be
+  // listed explicitly once allowed_updates is set.
+  const runner = run(bot, {
+    runner: { fetch: { allowed_updates: ["message", "stopped_message_generation"] } },
   });
+  const stop = () => {
+    if (runner.isRunning()) void runner.stop();
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  console.log("The bot is streaming; press Ctrl+C to stop.");
 }

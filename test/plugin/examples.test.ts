@@ -1,0 +1,257 @@
+/**
+ * The examples, driven against the emulator and the local OpenAI server:
+ * each builds its bot with createBot(), and one runs as its own process the
+ * way a user starts it.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import { run } from "@grammyjs/runner";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createBot as createAiSdkBot } from "../../examples/ai-sdk-bot.js";
+import { createBot as createOpenAIBot } from "../../examples/openai-bot.js";
+import { createBot as createToolCallingBot, runTool } from "../../examples/tool-calling-bot.js";
+import type { Emulator } from "../emulator/index.js";
+import {
+  type OpenAIScript,
+  type OpenAIServer,
+  startOpenAIServer,
+} from "../support/openai-server.js";
+import { newToken, shownText, startTestEmulator, TIME_SCALE } from "./harness.js";
+
+const CHAT = 5050;
+
+let emulator: Emulator;
+let server: OpenAIServer | undefined;
+
+beforeEach(async () => {
+  emulator = await startTestEmulator();
+});
+
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  await emulator.close();
+});
+
+/** Options every example's createBot takes, pointed at the local servers. */
+async function localServers(script: OpenAIScript) {
+  server = await startOpenAIServer(script);
+  return {
+    apiRoot: emulator.apiRoot,
+    openaiBaseURL: server.baseURL,
+    openaiApiKey: "test",
+    model: "test-model",
+    streaming: { timeScale: TIME_SCALE },
+  };
+}
+
+/** The chat messages of every request the model server received. */
+function requestMessages(index: number): Array<{ role: string; content: unknown }> {
+  return (server?.requests[index]?.body.messages ?? []) as Array<{
+    role: string;
+    content: unknown;
+  }>;
+}
+
+describe("examples/openai-bot.ts", () => {
+  it("streams the model's answer and remembers the conversation until /reset", async () => {
+    const answers = ["Hello, I am a test model.", "You said hi before."];
+    const options = await localServers(({ index }) => [{ text: answers[index % 2] ?? "" }]);
+    const bot = createOpenAIBot(newToken(), options);
+    await bot.init();
+
+    await bot.handleUpdate(emulator.sendUserMessage(CHAT, "hi"));
+    await bot.handleUpdate(emulator.sendUserMessage(CHAT, "what did I say?"));
+    await bot.handleUpdate(emulator.sendUserMessage(CHAT, "/reset"));
+    await bot.handleUpdate(emulator.sendUserMessage(CHAT, "fresh start"));
+
+    expect(shownText(emulator, CHAT).split("\n")).toEqual([
+      answers[0],
+      answers[1],
+      "Conversation cleared.",
+      answers[0],
+    ]);
+    expect(requestMessages(1).filter((m) => m.role !== "system")).toEqual([
+      { role: "user", content: "hi" },
+      { role: "assistant", content: answers[0] },
+      { role: "user", content: "what did I say?" },
+    ]);
+    expect(requestMessages(2).filter((m) => m.role !== "system")).toEqual([
+      { role: "user", content: "fresh start" },
+    ]);
+    expect(server?.requests.every((r) => r.body.model === "test-model")).toBe(true);
+    expect(emulator.stats().tooManyRequests).toBe(0);
+  });
+
+  it("quotes the question in groups", async () => {
+    const group = -1004040;
+    emulator.addChat({ id: group, type: "supergroup" });
+    const options = await localServers([{ text: "Group answer." }]);
+    const bot = createOpenAIBot(newToken(), options);
+    await bot.init();
+
+    const question = emulator.sendUserMessage(group, "a question");
+    await bot.handleUpdate(question);
+
+    const [message] = emulator.visibleMessages(group);
+    expect(message?.versions.at(-1)?.text).toBe("Group answer.");
+    expect(message?.replyToMessageId).toBe(question.message?.message_id);
+  });
+
+  it("stops the model when the user presses stop, under the runner", async () => {
+    const script = Array.from({ length: 400 }, (_, i) => [
+      { text: `word${i} ` },
+      { delay: 5 },
+    ]).flat();
+    const options = await localServers(script);
+    const bot = createOpenAIBot(newToken(), options);
+    const runner = run(bot, {
+      runner: { fetch: { allowed_updates: ["message", "stopped_message_generation"] } },
+    });
+    try {
+      emulator.sendUserMessage(CHAT, "talk");
+      const draft = await emulator.waitForCall(
+        (c) => c.method === "sendMessageDraft" && c.ok && String(c.params.text ?? "").length > 20,
+      );
+      expect(draft.params.can_stop).toBe(true);
+      emulator.pressStop(CHAT, draft.params.draft_id as number);
+      await emulator.waitForCall((c) => c.method === "sendMessage" && c.ok && c.chatId === CHAT);
+      expect(await server?.requests[0]?.outcome).toBe("client-closed");
+    } finally {
+      await runner.stop();
+    }
+    const [message, ...more] = emulator.visibleMessages(CHAT);
+    expect(more).toEqual([]);
+    expect(message?.versions.at(-1)?.text).toMatch(/^word0 word1 /);
+  });
+
+  it("runs as a process from BOT_TOKEN, BOT_API_ROOT and the OPENAI_* variables", async () => {
+    const options = await localServers([
+      { text: "Hello from " },
+      { delay: 20 },
+      { text: "a process." },
+    ]);
+    const child = startExample("openai-bot.ts", {
+      BOT_TOKEN: newToken(),
+      BOT_API_ROOT: options.apiRoot,
+      OPENAI_API_KEY: "test",
+      OPENAI_BASE_URL: options.openaiBaseURL,
+      OPENAI_MODEL: "model-from-env",
+    });
+    try {
+      // Queued now, fetched by the process's first getUpdates once it is up.
+      emulator.sendUserMessage(CHAT, "hi");
+      await emulator.waitForCall(
+        (c) => c.method === "sendMessage" && c.ok && c.chatId === CHAT,
+        15_000,
+      );
+    } finally {
+      child.kill("SIGTERM");
+      await once(child, "exit");
+    }
+    expect(shownText(emulator, CHAT)).toBe("Hello from a process.");
+    expect(server?.requests[0]?.body.model).toBe("model-from-env");
+    const polls = emulator.calls.filter((c) => c.method === "getUpdates");
+    expect(polls[0]?.params.allowed_updates).toEqual(["message", "stopped_message_generation"]);
+  }, 30_000);
+
+  it("refuses to start without BOT_TOKEN", async () => {
+    const child = startExample("openai-bot.ts", { BOT_TOKEN: "" });
+    let stderr = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const [code] = await once(child, "exit");
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/Set BOT_TOKEN/);
+  }, 30_000);
+});
+
+describe("examples/ai-sdk-bot.ts", () => {
+  it("streams a streamText answer, with the model's reasoning quoted above it", async () => {
+    const options = await localServers([
+      { reasoning: "The user greets me." },
+      { text: "Hi there, " },
+      { delay: 10 },
+      { text: "nice to meet you." },
+    ]);
+    const bot = createAiSdkBot(newToken(), options);
+    await bot.init();
+
+    await bot.handleUpdate(emulator.sendUserMessage(CHAT, "hello"));
+
+    const [message, ...more] = emulator.visibleMessages(CHAT);
+    expect(more).toEqual([]);
+    const final = message?.versions.at(-1);
+    expect(final?.text).toMatch(/The user greets me\.\s+Hi there, nice to meet you\.$/);
+    const quote = final?.entities.find(
+      (e) => e.type === "blockquote" || e.type === "expandable_blockquote",
+    );
+    expect(
+      final?.text.slice(quote?.offset ?? 0, (quote?.offset ?? 0) + (quote?.length ?? 0)),
+    ).toContain("The user greets me.");
+    expect(server?.requests[0]?.body.model).toBe("test-model");
+  });
+});
+
+describe("examples/tool-calling-bot.ts", () => {
+  it("runs the tool the model asks for and continues the answer in a new message", async () => {
+    const options = await localServers(({ index }) =>
+      index === 0
+        ? [
+            { text: "Let me roll a die." },
+            {
+              toolCall: { name: "random_integer", arguments: '{"min":4,"max":4}', id: "call_die" },
+            },
+          ]
+        : [{ text: "You rolled " }, { delay: 10 }, { text: "a four." }],
+    );
+    const bot = createToolCallingBot(newToken(), options);
+    await bot.init();
+
+    await bot.handleUpdate(emulator.sendUserMessage(CHAT, "roll a die"));
+
+    expect(emulator.visibleMessages(CHAT).map((m) => m.versions.at(-1)?.text)).toEqual([
+      "Let me roll a die.",
+      "You rolled a four.",
+    ]);
+    expect(server?.requests).toHaveLength(2);
+    expect(requestMessages(1).slice(-2)).toEqual([
+      expect.objectContaining({
+        role: "assistant",
+        content: "Let me roll a die.",
+        tool_calls: [
+          {
+            id: "call_die",
+            type: "function",
+            function: { name: "random_integer", arguments: '{"min":4,"max":4}' },
+          },
+        ],
+      }),
+      { role: "tool", tool_call_id: "call_die", content: "4" },
+    ]);
+  });
+
+  it("turns bad tool calls into text for the model instead of failing", () => {
+    expect(runTool("random_integer", "{not json")).toMatch(
+      /^error: the arguments are not valid JSON/,
+    );
+    expect(runTool("random_integer", '{"min":5,"max":1}')).toMatch(/^error: need whole numbers/);
+    expect(runTool("launch_rocket", "{}")).toBe("error: there is no tool called launch_rocket");
+    expect(runTool("current_time", '{"timeZone":"Mars/Olympus"}')).toMatch(/^error: /);
+    expect(runTool("current_time", '{"timeZone":"UTC"}')).toMatch(/\d{2}:\d{2}:\d{2}/);
+    const rolled = Number(runTool("random_integer", '{"min":1,"max":6}'));
+    expect(rolled >= 1 && rolled <= 6 && Number.isInteger(rolled)).toBe(true);
+  });
+});
+
+/** Start an example with tsx, as a user would, with `env` over a clean environment. */
+function startExample(file: string, env: Record<string, string>): ChildProcess {
+  const root = fileURLToPath(new URL("../../", import.meta.url));
+  return spawn(`${root}node_modules/.bin/tsx`, [`examples/${file}`], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+}
