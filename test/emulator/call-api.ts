@@ -36,3 +36,16 @@ export async function callApi<T = unknown>(
   });
   return { status: response.status, body: (await response.json()) as ApiReply<T>["body"] };
 }
+
+/**
+ * Resolve once `condition()` holds, checking every 5 ms; reject after
+ * `timeoutMs` (default 2000). For tests that must wait until the emulator
+ * has received a call that will not be answered yet (a long poll, a hang).
+ */
+export async function waitUntil(condition: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

@@ -1,6 +1,5 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import { callApi } from "./call-api.js";
+import { callApi, waitUntil } from "./call-api.js";
 import { startEmulator } from "./server.js";
 import type { Emulator } from "./types.js";
 
@@ -79,12 +78,12 @@ describe("injected faults", () => {
     const em = await start();
     em.injectFault({ method: "sendMessage", delayMs: 150 });
     const started = em.now();
-    const reply = send(em, 1, "slow reply");
-    await sleep(60);
-    expect(em.visibleText(1)).toBe("slow reply");
-    expect((await reply).status).toBe(200);
+    expect((await send(em, 1, "slow reply")).status).toBe(200);
     expect(em.now() - started).toBeGreaterThanOrEqual(150);
     const [record] = em.calls;
+    const appliedAt = em.timeline(1).messages[0]?.versions[0]?.at;
+    // Applied when received, answered 150 ms later.
+    expect(appliedAt).toBe(record?.at);
     expect((record?.answeredAt ?? 0) - (record?.at ?? 0)).toBeGreaterThanOrEqual(150);
   });
 
@@ -96,7 +95,7 @@ describe("injected faults", () => {
     expect(em.calls[0]).toMatchObject({ fault: "hang", status: 0 });
     em.injectFault({ method: "sendMessage", hang: true });
     const pending = send(em, 1, "stuck at close").catch((error: unknown) => error);
-    await sleep(30);
+    await waitUntil(() => em.calls.length === 2);
     const started = performance.now();
     await em.close();
     expect(performance.now() - started).toBeLessThan(1000);

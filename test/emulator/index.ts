@@ -7,7 +7,7 @@
  * const emulator = await startEmulator({ timeScale: 0.05 });
  */
 
-export { type ApiReply, callApi, TEST_TOKEN } from "./call-api.js";
+export { type ApiReply, callApi, TEST_TOKEN, waitUntil } from "./call-api.js";
 export { ENTITY_TYPES, formatText, validateEntities } from "./entities.js";
 export { EntityParseError } from "./entity-error.js";
 export { parseHtml } from "./html.js";

@@ -4,6 +4,13 @@ import { type ApiReply, callApi } from "./call-api.js";
 import { startEmulator } from "./server.js";
 import type { Emulator, EmulatorOptions } from "./types.js";
 
+/**
+ * Tests that only provoke a 429 run at real time (timeScale 1), so a burst
+ * stays within its window even on a loaded machine; tests that must wait a
+ * penalty out run at this scale (2 s window = 500 ms).
+ */
+const SCALE = 0.25;
+
 let emulator: Emulator | undefined;
 
 async function start(options: EmulatorOptions): Promise<Emulator> {
@@ -45,7 +52,7 @@ function retryAfterOf(reply: ApiReply | undefined): number {
 
 describe("per-chat limit (private chats: 3 per 2 s, 22 per 20 s)", () => {
   it("answers a burst over the limit with Telegram's 429, retry_after and matching parameters", async () => {
-    const em = await start({ timeScale: 0.1 });
+    const em = await start({});
     const replies = await burst(4, (i) => send(em, 1, `message ${i}`));
     expect(statuses(replies)).toEqual({ 200: 3, 429: 1 });
     const refusal = replies.find((r) => r.status === 429);
@@ -63,7 +70,7 @@ describe("per-chat limit (private chats: 3 per 2 s, 22 per 20 s)", () => {
   });
 
   it("counts edits against the same budget as sends", async () => {
-    const em = await start({ timeScale: 0.1 });
+    const em = await start({});
     const sent = await callApi<{ message_id: number }>(em.apiRoot, "sendMessage", {
       chat_id: 1,
       text: "a",
@@ -80,16 +87,16 @@ describe("per-chat limit (private chats: 3 per 2 s, 22 per 20 s)", () => {
   });
 
   it("lets a patient client that waits retry_after through", async () => {
-    const em = await start({ timeScale: 0.1 });
+    const em = await start({ timeScale: SCALE });
     const replies = await burst(4, () => send(em, 1));
     const retryAfter = retryAfterOf(replies.find((r) => r.status === 429));
-    await sleep(retryAfter * 1000 * 0.1 + 10);
+    await sleep(retryAfter * 1000 * SCALE + 10);
     expect((await send(em, 1, "after the wait")).status).toBe(200);
     expect(em.visibleText(1).split("\n")).toHaveLength(4);
   });
 
   it("lengthens the penalty for a client that keeps hammering", async () => {
-    const em = await start({ timeScale: 0.1 });
+    const em = await start({ timeScale: SCALE });
     const first = retryAfterOf((await burst(4, () => send(em, 1))).find((r) => r.status === 429));
     let last = first;
     for (let i = 0; i < 6; i++) {
@@ -100,13 +107,13 @@ describe("per-chat limit (private chats: 3 per 2 s, 22 per 20 s)", () => {
     expect(last).toBeGreaterThan(first);
     // Past the end first announced, the hammering has kept the penalty running.
     const refusedAt = em.calls.find((c) => c.status === 429)?.at ?? Number.NaN;
-    const announcedEnd = refusedAt + first * 1000 * 0.1;
+    const announcedEnd = refusedAt + first * 1000 * SCALE;
     await sleep(Math.max(0, announcedEnd + 20 - em.now()));
     expect((await send(em, 1)).status).toBe(429);
   });
 
   it("keeps budgets per chat and per bot token", async () => {
-    const em = await start({ timeScale: 0.1 });
+    const em = await start({});
     const replies = await Promise.all([
       burst(3, () => send(em, 1, "a", "111:first")),
       burst(3, () => send(em, 1, "b", "222:second")),
@@ -116,10 +123,7 @@ describe("per-chat limit (private chats: 3 per 2 s, 22 per 20 s)", () => {
   });
 
   it("uses the group windows for groups and supergroups", async () => {
-    const em = await start({
-      timeScale: 0.1,
-      limits: { groupChat: [{ limit: 2, windowMs: 60_000 }] },
-    });
+    const em = await start({ limits: { groupChat: [{ limit: 2, windowMs: 60_000 }] } });
     em.addChat({ id: -100, type: "group" });
     expect(statuses(await burst(3, () => send(em, -100)))).toEqual({ 200: 2, 429: 1 });
     expect(statuses(await burst(3, () => send(em, -1001)))).toEqual({ 200: 2, 429: 1 });
@@ -135,7 +139,7 @@ describe("per-chat limit (private chats: 3 per 2 s, 22 per 20 s)", () => {
 
 describe("draft limit (drafts and chat actions: 20 per 5 s, 40 per 30 s per chat)", () => {
   it("refuses the 21st draft call within 5 s, chat actions included", async () => {
-    const em = await start({ timeScale: 0.05 });
+    const em = await start({});
     const drafts = await burst(19, (i) => draft(em, 1, i + 1));
     expect(statuses(drafts)).toEqual({ 200: 19 });
     const action = await callApi(em.apiRoot, "sendChatAction", { chat_id: 1, action: "typing" });
@@ -148,27 +152,27 @@ describe("draft limit (drafts and chat actions: 20 per 5 s, 40 per 30 s per chat
   });
 
   it("refuses the 41st draft call within 30 s even when every 5 s window had room", async () => {
-    const em = await start({ timeScale: 0.05 }); // 5 s = 250 ms, 30 s = 1.5 s
+    const em = await start({ timeScale: 0.1 }); // 5 s = 500 ms, 30 s = 3 s
     expect(statuses(await burst(20, (i) => draft(em, 1, i + 1)))).toEqual({ 200: 20 });
-    await sleep(300);
+    await sleep(550);
     expect(statuses(await burst(20, (i) => draft(em, 1, i + 1)))).toEqual({ 200: 20 });
-    await sleep(300);
+    await sleep(550);
     const refused = await draft(em, 1);
-    // The slot frees only when the first burst leaves the 30 s window, about 24 s away.
+    // The slot frees only when the first burst leaves the 30 s window, about 19 s away.
     expect(retryAfterOf(refused)).toBeGreaterThan(5);
   });
 });
 
 describe("global limit (30 sending calls per second across chats)", () => {
   it("refuses the 31st call within a second, whatever the chat", async () => {
-    const em = await start({ timeScale: 0.5 });
+    const em = await start({});
     const replies = await burst(31, (i) => send(em, 1000 + i));
     expect(statuses(replies)).toEqual({ 200: 30, 429: 1 });
     expect(retryAfterOf(replies.find((r) => r.status === 429))).toBe(1);
   });
 
   it("counts drafts toward the global limit too", async () => {
-    const em = await start({ timeScale: 0.5 });
+    const em = await start({});
     const replies = await burst(31, (i) =>
       i % 2 === 0 ? send(em, 2000 + i) : draft(em, 2000 + i),
     );

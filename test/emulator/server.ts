@@ -275,7 +275,7 @@ class LocalBotApi implements Emulator {
     const path = PATH.exec(url.pathname);
     if (!path) {
       req.resume();
-      this.send(res, replyOf(new ApiError(404, "Not Found")));
+      await this.send(res, replyOf(new ApiError(404, "Not Found")));
       return;
     }
     const [, botId = "", secret = "", methodInUrl = ""] = path;
@@ -284,7 +284,7 @@ class LocalBotApi implements Emulator {
     try {
       body = await readBody(req);
     } catch (error) {
-      if (error instanceof ApiError) this.send(res, replyOf(error));
+      if (error instanceof ApiError) await this.send(res, replyOf(error));
       return;
     }
     const at = this.now();
@@ -309,7 +309,7 @@ class LocalBotApi implements Emulator {
 
     if (fault && "error" in fault) {
       const { code, description, retryAfter } = fault.error;
-      this.answer(record, res, replyOf(new ApiError(code, description, retryAfter)));
+      await this.answer(record, res, replyOf(new ApiError(code, description, retryAfter)));
       return;
     }
     if (fault && "reset" in fault) {
@@ -345,12 +345,12 @@ class LocalBotApi implements Emulator {
     if (fault && "delayMs" in fault) {
       const timer = setTimeout(() => {
         this.lateReplies.delete(timer);
-        this.answer(record, res, reply);
+        void this.answer(record, res, reply);
       }, fault.delayMs);
       this.lateReplies.add(timer);
       return;
     }
-    this.answer(record, res, reply);
+    await this.answer(record, res, reply);
   }
 
   /** Run a method and turn its result or error into a reply. */
@@ -365,9 +365,11 @@ class LocalBotApi implements Emulator {
     }
   }
 
-  private answer(record: CallRecord, res: ServerResponse, reply: Reply): void {
-    this.send(res, reply);
+  /** Send the reply, record the outcome, and resolve once the reply has left (or the socket closed). */
+  private answer(record: CallRecord, res: ServerResponse, reply: Reply): Promise<void> {
+    const sent = this.send(res, reply);
     this.log.answer(record, outcomeOf(reply), this.now());
+    return sent;
   }
 
   private resetSocket(record: CallRecord, res: ServerResponse, description: string): void {
@@ -375,14 +377,20 @@ class LocalBotApi implements Emulator {
     this.log.answer(record, { reset: true, description }, this.now());
   }
 
-  private send(res: ServerResponse, reply: Reply): void {
-    if (res.destroyed || res.writableEnded) return;
+  private send(res: ServerResponse, reply: Reply): Promise<void> {
+    if (res.destroyed || res.writableEnded) return Promise.resolve();
     const payload = JSON.stringify(reply.body);
     res.writeHead(reply.status, {
       "content-type": "application/json",
       "content-length": Buffer.byteLength(payload),
     });
+    // close() waits for this, so a woken long poll's answer is flushed before sockets go.
+    const left = new Promise<void>((resolve) => {
+      res.once("finish", resolve);
+      res.once("close", resolve);
+    });
     res.end(payload);
+    return left;
   }
 }
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import { callApi } from "./call-api.js";
+import { callApi, waitUntil } from "./call-api.js";
 import { startEmulator } from "./server.js";
 import type { Emulator, Update } from "./types.js";
 
@@ -54,7 +54,7 @@ describe("getUpdates", () => {
   it("answers a pending long poll promptly on close", async () => {
     const em = await start();
     const poll = getUpdates(em, { timeout: 30 });
-    await sleep(30);
+    await waitUntil(() => em.calls.some((c) => c.method === "getUpdates"));
     const started = performance.now();
     await em.close();
     const reply = await poll;
@@ -65,7 +65,7 @@ describe("getUpdates", () => {
   it("terminates an older poll with 409 Conflict when a newer one comes", async () => {
     const em = await start();
     const older = getUpdates(em, { timeout: 30 });
-    await sleep(30);
+    await waitUntil(() => em.calls.some((c) => c.method === "getUpdates"));
     const newer = getUpdates(em, { timeout: 0 });
     expect((await older).body).toEqual({
       ok: false,
