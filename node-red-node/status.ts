@@ -46,9 +46,10 @@ export function describeStatus(state: StatusState): NodeStatus {
 }
 
 /** Status texts longer than this are cut: the editor shows one short line. */
-const MAX_STATUS_LENGTH = 60;
+const MAX_STATUS_LENGTH = 80;
 
 function shorten(text: string): string {
-  const line = text.split("\n")[0] ?? "";
+  // The status sits under the node: naming the node again wastes the little room there is.
+  const line = (text.split("\n")[0] ?? "").replace(/^streamgram( bot)?: /, "");
   return line.length > MAX_STATUS_LENGTH ? `${line.slice(0, MAX_STATUS_LENGTH - 1)}…` : line;
 }

@@ -18,6 +18,13 @@ export const TOKEN = "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
 /** Every rate window of the emulator and the hub is 50 times shorter. */
 export const TIME_SCALE = 0.02;
 
+/** A node status as Node-RED's `node.status()` takes it. */
+export interface NodeStatus {
+  fill?: string;
+  shape?: string;
+  text?: string;
+}
+
 /** A Node-RED message as the tests see it. */
 export type Msg = Record<string, unknown> & { payload?: unknown };
 
@@ -33,6 +40,12 @@ export interface Harness {
   operations: Msg[];
   /** What the flow's Catch node received. */
   caught: Msg[];
+  /** What the flow's Complete node (scoped to `sg`) received: messages whose `done` was called without error. */
+  completed: Msg[];
+  /** Everything the recording helper nodes received, in arrival order, with the receiving node's id. */
+  arrivals: Array<{ at: string; msg: Msg }>;
+  /** Every status the streamgram node has shown so far, in order. */
+  statuses(): NodeStatus[];
   /** Hand `msg` to the streamgram node's input. */
   send(msg: Msg): void;
 }
@@ -103,6 +116,17 @@ export function harnessFlow(
       ...at,
     },
     { id: "caught", type: "helper", z: "f1", ...at },
+    {
+      id: "completer",
+      type: "complete",
+      z: "f1",
+      name: "",
+      scope: ["sg"],
+      uncaught: false,
+      wires: [["completed"]],
+      ...at,
+    },
+    { id: "completed", type: "helper", z: "f1", ...at },
     ...(options.extraNodes ?? []),
   ];
 }
@@ -119,9 +143,13 @@ export async function loadHarness(options: HarnessOptions = {}): Promise<Harness
       bot: options.credentials ?? { token: TOKEN },
     },
   );
+  const arrivals: Harness["arrivals"] = [];
   const recorder = (id: string): Msg[] => {
     const received: Msg[] = [];
-    helper.getNode(id).on("input", (msg: Msg) => received.push(msg));
+    helper.getNode(id).on("input", (msg: Msg) => {
+      received.push(msg);
+      arrivals.push({ at: id, msg });
+    });
     return received;
   };
   const node = helper.getNode("sg");
@@ -132,6 +160,14 @@ export async function loadHarness(options: HarnessOptions = {}): Promise<Harness
     results: recorder("results"),
     operations: recorder("operations"),
     caught: recorder("caught"),
+    completed: recorder("completed"),
+    arrivals,
+    // The helper spies on Node.prototype.status (sinon); its calls include those made while the node started.
+    statuses: () =>
+      helper._NodePrototype.status
+        .getCalls()
+        .filter((call) => call.thisValue.id === "sg")
+        .map((call) => call.args[0] as NodeStatus),
     send: (msg) => node.receive(msg),
   };
 }

@@ -12,6 +12,10 @@ declare module "node-red-node-test-helper" {
     getNode(id: string): TestNode;
     /** The spy on Node-RED's log (sinon): `.getCalls()`; valid between load and unload. */
     log(): { getCalls(): Array<{ args: unknown[] }> };
+    /** Node.prototype with the helper's sinon spies on log, status, warn, error, debug, trace and send (internal). */
+    _NodePrototype: {
+      status: { getCalls(): Array<{ thisValue: { id: string }; args: unknown[] }> };
+    };
     /** Node-RED's runtime node registry (internal). */
     _redNodes: { getFlows(): { flows: unknown[]; credentials?: unknown } };
   }
