@@ -309,22 +309,29 @@ describe("streamMessage outside a handler", () => {
     expect(result.messages).toHaveLength(1);
   });
 
-  it("shares one rate budget with ctx.streamReply: two streams into one chat draw no 429", async () => {
+  it("shares one rate budget with ctx.streamReply: three streams into one chat draw no 429", async () => {
     const bot = createStreamBot(emulator, { plugin: { transport: "edit" } });
-    const a = words(40, 1);
-    const b = words(40, 6);
+    const answers = [words(60, 1), words(60, 6), words(60, 8)];
     bot.on("message:text", async (ctx) => {
-      await ctx.streamReply(typing(a, 8), { format: "plain" });
+      await ctx.streamReply(typing(answers[0] ?? [], 6), { format: "plain" });
     });
 
+    // Separate budgets would each send at the chat's limit, together well over it.
     await Promise.all([
       bot.handleUpdate(emulator.sendUserMessage(PRIVATE_CHAT, "first")),
-      streamMessage(bot.api, PRIVATE_CHAT, typing(b, 8), { format: "plain", transport: "edit" }),
+      ...answers
+        .slice(1)
+        .map((answer) =>
+          streamMessage(bot.api, PRIVATE_CHAT, typing(answer, 6), {
+            format: "plain",
+            transport: "edit",
+          }),
+        ),
     ]);
 
     expect(emulator.stats().tooManyRequests).toBe(0);
     const finals = emulator.visibleMessages(PRIVATE_CHAT).map((m) => m.versions.at(-1)?.text);
-    expect(finals.sort()).toEqual([a.join("").trim(), b.join("").trim()].sort());
+    expect(finals.sort()).toEqual(answers.map((answer) => answer.join("").trim()).sort());
   });
 
   it("uses the same hub as the middleware", async () => {

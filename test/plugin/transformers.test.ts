@@ -125,3 +125,40 @@ describe("a longer burst under the runner, without transformers", () => {
     }
   });
 });
+
+describe("the transformer path", () => {
+  it("sends every call of a stream through the bot's installed transformers", async () => {
+    const seen: string[] = [];
+    const bot = createStreamBot(emulator, {
+      plugin: { format: "plain" },
+      configure: (b) =>
+        b.api.config.use((prev, method, payload, signal) => {
+          seen.push(method);
+          return prev(method, payload, signal);
+        }),
+    });
+    bot.on("message:text", (ctx) => ctx.streamReply(typing(words(20), 5)).then(() => {}));
+
+    await bot.handleUpdate(emulator.sendUserMessage(9201, "hi"));
+
+    expect(seen.length).toBeGreaterThan(2);
+    expect(seen).toEqual(emulator.calls.map((c) => c.method));
+  });
+
+  it("uses a transformer installed after the bot's first stream for the next one", async () => {
+    const seen: string[] = [];
+    const bot = createStreamBot(emulator, { plugin: { format: "plain" } });
+    bot.on("message:text", (ctx) => ctx.streamReply("A short answer.").then(() => {}));
+
+    await bot.handleUpdate(emulator.sendUserMessage(9202, "first"));
+    const callsBefore = emulator.calls.length;
+    bot.api.config.use((prev, method, payload, signal) => {
+      seen.push(method);
+      return prev(method, payload, signal);
+    });
+    await bot.handleUpdate(emulator.sendUserMessage(9202, "second"));
+
+    expect(seen).toEqual(emulator.calls.slice(callsBefore).map((c) => c.method));
+    expect(seen).toContain("sendMessage");
+  });
+});
