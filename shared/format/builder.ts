@@ -7,10 +7,17 @@
  * Layout is lazy: block breaks, list indentation and the space after a list
  * marker are written only when more visible text follows, and an entity
  * starts at its first visible character. So nothing renders as a dangling
- * newline, an indented empty line or an empty entity.
+ * newline, an indented empty line or an empty entity. Blocks and the whole
+ * text end without trailing whitespace.
  */
 import type { FormattedText, MessageEntity } from "../types.js";
-import { type EntityType, isCodeLike, isSplittable, nestingProblem } from "./entity-rules.js";
+import {
+  type EntityType,
+  isCodeLike,
+  isQuote,
+  isSplittable,
+  nestingProblem,
+} from "./entity-rules.js";
 
 /** Extra fields of an entity: `url` for `text_link`, `language` for `pre`. */
 export interface EntityAttributes {
@@ -95,6 +102,7 @@ export class FormattedTextBuilder {
       this.#endPiece(outer);
       outer.suspended = true;
     }
+    if (emitted && isQuote(type)) this.#splitOpenSplittables();
     this.#open.push(entity);
     return entity;
   }
@@ -165,21 +173,26 @@ export class FormattedTextBuilder {
    */
   build(): FormattedText {
     while (this.#open.length > 0) this.#closeTop();
-    const text = this.#text.trimEnd();
-    const entities: PlacedEntity[] = [];
-    for (const placed of this.#placed) {
-      const { entity } = placed;
-      const end = Math.min(entity.offset + entity.length, text.length);
-      if (end > entity.offset) {
-        entity.length = end - entity.offset;
-        entities.push(placed);
-      }
-    }
+    this.#trimEnd();
+    const entities = this.#placed.filter((placed) => placed.entity.length > 0);
     entities.sort(
       (a, b) =>
         a.entity.offset - b.entity.offset || b.entity.length - a.entity.length || a.order - b.order,
     );
-    return { text, entities: entities.map((placed) => placed.entity) };
+    return { text: this.#text, entities: entities.map((placed) => placed.entity) };
+  }
+
+  /** Remove trailing whitespace, clipping the entities that covered it. */
+  #trimEnd(): void {
+    const length = this.#text.trimEnd().length;
+    if (length === this.#text.length) return;
+    this.#text = this.#text.slice(0, length);
+    for (const { entity } of this.#placed) {
+      entity.length = Math.max(0, Math.min(entity.offset + entity.length, length) - entity.offset);
+    }
+    for (const entity of this.#open) {
+      if (entity.start !== undefined && entity.start >= length) entity.start = undefined;
+    }
   }
 
   #write(text: string, verbatim: boolean): void {
@@ -201,9 +214,9 @@ export class FormattedTextBuilder {
   /** Write the breaks, indentation and marker space that were waiting for text. */
   #flushLayout(blankLine: boolean): void {
     if (this.#pendingBreak > 0) {
-      let have = 0;
-      while (have < this.#pendingBreak && this.#text[this.#text.length - 1 - have] === "\n") have++;
-      this.#text += "\n".repeat(this.#pendingBreak - have);
+      // A block ends without trailing whitespace, as the whole text does.
+      this.#trimEnd();
+      this.#text += "\n".repeat(this.#pendingBreak);
       this.#pendingBreak = 0;
       this.#atLineStart = true;
     }
@@ -245,6 +258,19 @@ export class FormattedTextBuilder {
     if (entity === undefined) return [];
     if (entity.emitted) this.#endPiece(entity);
     for (const outer of entity.suspends) outer.suspended = false;
+    if (entity.emitted && isQuote(entity.type)) this.#splitOpenSplittables();
     return entity.pieces;
+  }
+
+  /**
+   * End the current piece of every open bold/italic/... at a block quote's
+   * border; the next piece starts on the other side. Without this, bold around
+   * a quote that contains code (which ends the bold's piece) would end inside
+   * the quote and overlap it.
+   */
+  #splitOpenSplittables(): void {
+    for (const outer of this.#open) {
+      if (outer.emitted && isSplittable(outer.type)) this.#endPiece(outer);
+    }
   }
 }

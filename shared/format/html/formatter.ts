@@ -42,6 +42,8 @@ const KINDS: Record<string, string> = {
   blockquote: "blockquote",
 };
 
+const TAG_NAMES: ReadonlySet<string> = new Set(Object.keys(KINDS));
+
 interface OpenTag {
   kind: string;
   /** Undefined when the tag formats nothing (a link Telegram would refuse, `<code>` inside `<pre>`). */
@@ -60,7 +62,7 @@ export const htmlFormatter: Formatter = Object.freeze({
     const text = wellFormedSource(source, final).replace(/\r\n?/g, "\n");
     const out = new FormattedTextBuilder();
     const open: OpenTag[] = [];
-    for (const token of tokenizeHtml(text, final)) {
+    for (const token of tokenizeHtml(text, final, TAG_NAMES)) {
       if (token.kind === "text") out.append(token.text);
       else if (token.kind === "open") openTag(token, open, out);
       else closeTag(token, open, out);

@@ -23,13 +23,19 @@ const TAG =
   /<(\/?)([A-Za-z][A-Za-z0-9-]*)((?:\s+[^\s=>/]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?)*)\s*(\/?)>/y;
 const ATTRIBUTE = /([^\s=>/]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?/g;
 const REFERENCE = /&(?:#([0-9]{1,7})|#[xX]([0-9A-Fa-f]{1,6})|(lt|gt|amp|quot));/y;
-/** The start of a tag that has not arrived in full. */
-const PARTIAL_TAG = /^<\/?(?:[A-Za-z][A-Za-z0-9-]*(?:\s[^>]*)?)?$/;
 const PARTIAL_REFERENCE = /^&(?:#[xX]?[0-9A-Fa-f]*|[A-Za-z]*)$/;
 const NAMED: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"' };
 
-/** Split `source` into tokens; see the module comment. */
-export function tokenizeHtml(source: string, final: boolean): HtmlToken[] {
+/**
+ * Split `source` into tokens; see the module comment. `tagNames` are the tags
+ * the caller understands: only a cut-off tag that can still become one of
+ * them is held back, so a stray `x<y` in prose is shown at once.
+ */
+export function tokenizeHtml(
+  source: string,
+  final: boolean,
+  tagNames: ReadonlySet<string>,
+): HtmlToken[] {
   const tokens: HtmlToken[] = [];
   let text = "";
   let i = 0;
@@ -73,7 +79,7 @@ export function tokenizeHtml(source: string, final: boolean): HtmlToken[] {
             },
       );
       i = TAG.lastIndex;
-    } else if (!final && PARTIAL_TAG.test(source.slice(i))) {
+    } else if (!final && mayBecomeTag(source.slice(i), tagNames)) {
       break;
     } else {
       text += "<";
@@ -82,6 +88,15 @@ export function tokenizeHtml(source: string, final: boolean): HtmlToken[] {
   }
   if (text !== "") tokens.push({ kind: "text", text });
   return tokens;
+}
+
+/** Whether `rest`, the end of the source from a `<`, is the start of a known tag. */
+function mayBecomeTag(rest: string, tagNames: ReadonlySet<string>): boolean {
+  if (rest.includes(">")) return false;
+  const [, name = "", attributes = ""] = /^<\/?([A-Za-z][A-Za-z0-9-]*)?([\s\S]*)$/.exec(rest) ?? [];
+  const lowerName = name.toLowerCase();
+  if (attributes === "") return [...tagNames].some((known) => known.startsWith(lowerName));
+  return /^\s/.test(attributes) && tagNames.has(lowerName);
 }
 
 function parseAttributes(source: string): Map<string, string> {

@@ -23,8 +23,9 @@
  *
  * Known cases where the text of a later prefix does not extend the earlier
  * one: table columns widen as rows arrive; a `[` that turns out not to start
- * a link reappears; `a*b` shown as italic may end up literal; a `![` image
- * loses its `!`. Each is rare in model output and lasts until the next flush.
+ * a link reappears, and reference links (`[text][id]`) show their brackets
+ * until the definition arrives; an unclosed marker that never closes (`a*b`,
+ * a lone backtick) is shown as formatting first and as text at the end.
  */
 import type { Heading, Nodes, Paragraph, Root } from "mdast";
 import { canOpen } from "./flanking.js";
@@ -53,6 +54,8 @@ export function holdBackUnfinishedSyntax(text: string): string {
       // `![` is the start of an image: hold back its `!` too.
       if (delimiters[0].startsWith("[") && kept.endsWith("!")) kept = kept.slice(0, -1);
     }
+    // A `!` starting a word can only be the start of an image.
+    if (/(?:^|\s)!$/.test(kept)) kept = kept.slice(0, -1);
     const lineStart = kept.lastIndexOf("\n") + 1;
     if (isUnfinishedLine(kept.slice(lineStart))) kept = kept.slice(0, lineStart);
     if (kept === before) break;
@@ -63,6 +66,8 @@ export function holdBackUnfinishedSyntax(text: string): string {
 /** A last line (no newline yet) whose meaning is still open. */
 function isUnfinishedLine(line: string): boolean {
   if (/^[ \t>]*\|/.test(line)) return true; // a table row still arriving
+  // A link reference definition (`[id]: url`), or a line that may become one.
+  if (/^ {0,3}\[(?:[^\]]*\]?$|[^\]]+\]:)/.test(line)) return true;
   let rest = line;
   for (let prefix = CONTAINER_PREFIX.exec(rest); prefix; prefix = CONTAINER_PREFIX.exec(rest)) {
     rest = rest.slice(prefix[0].length);
