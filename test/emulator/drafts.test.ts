@@ -3,17 +3,12 @@ import { type ApiReply, callApi, waitUntil } from "./call-api.js";
 import { startEmulator } from "./server.js";
 import type { Emulator } from "./types.js";
 
-/** Short enough for a quick test, long enough that no test's calls outlive it by accident. */
-const TTL_MS = 600;
-
 let emulator: Emulator;
 let nextChat = 1;
 const freshChat = () => nextChat++;
 
 beforeAll(async () => {
-  emulator = await startEmulator({
-    limits: { draftTtlMs: TTL_MS, draft: [{ limit: 1000, windowMs: 1 }] },
-  });
+  emulator = await startEmulator({ limits: { draft: [{ limit: 1000, windowMs: 1 }] } });
 });
 afterAll(() => emulator.close());
 
@@ -70,17 +65,38 @@ describe("sendMessageDraft", () => {
   });
 
   it("vanishes draftTtlMs after its last update", async () => {
-    const chat = freshChat();
-    await draft(chat, 3, "thinking");
-    await draft(chat, 3, "thinking harder");
-    const lastUpdate = emulator.timeline(chat).drafts[0]?.versions[1]?.at ?? Number.NaN;
-    expect(emulator.timeline(chat).drafts[0]?.vanishedAt).toBeUndefined();
-    await waitUntil(() => emulator.now() > lastUpdate + TTL_MS + 5, 3000);
-    const [expired] = emulator.timeline(chat).drafts;
-    expect(expired).toMatchObject({ vanishReason: "ttl" });
-    // Counted from the last update, not the first.
-    expect(expired?.vanishedAt).toBeCloseTo(lastUpdate + TTL_MS, 6);
-    expect(emulator.visibleText(chat, { includeDraft: true })).toBe("");
+    const ttlMs = 600;
+    const em = await startEmulator({ limits: { draftTtlMs: ttlMs } });
+    try {
+      const send = (text: string) =>
+        callApi(em.apiRoot, "sendMessageDraft", { chat_id: 1, draft_id: 3, text });
+      await send("thinking");
+      await send("thinking harder");
+      const [live] = em.timeline(1).drafts;
+      const lastUpdate = live?.versions[1]?.at ?? Number.NaN;
+      // Both calls fell within one TTL, so they animated one draft.
+      expect(live?.versions).toHaveLength(2);
+      await waitUntil(() => em.now() > lastUpdate + ttlMs + 5, 3000);
+      const [expired] = em.timeline(1).drafts;
+      expect(expired).toMatchObject({ vanishReason: "ttl" });
+      // Counted from the last update, not the first.
+      expect(expired?.vanishedAt).toBeCloseTo(lastUpdate + ttlMs, 6);
+      expect(em.visibleText(1, { includeDraft: true })).toBe("");
+    } finally {
+      await em.close();
+    }
+  });
+
+  it("scales the draft TTL with timeScale", async () => {
+    const em = await startEmulator({ timeScale: 0.01 }); // 30 s TTL → 300 ms
+    try {
+      await callApi(em.apiRoot, "sendMessageDraft", { chat_id: 1, draft_id: 1, text: "x" });
+      const shownAt = em.timeline(1).drafts[0]?.versions[0]?.at ?? Number.NaN;
+      await waitUntil(() => em.now() > shownAt + 305, 3000);
+      expect(em.timeline(1).drafts[0]?.vanishedAt).toBeCloseTo(shownAt + 300, 6);
+    } finally {
+      await em.close();
+    }
   });
 
   it("records can_stop and keep_on_stop, and what pressing stop does", async () => {
