@@ -1,27 +1,39 @@
-import { copyFileSync, mkdirSync } from "node:fs";
+import { cpSync, mkdirSync } from "node:fs";
 import { defineConfig } from "tsup";
+
+const entry = { index: "grammy-plugin/index.ts", core: "shared/index.ts" };
 
 export default defineConfig([
   {
-    entry: { index: "grammy-plugin/index.ts", core: "shared/index.ts" },
-    format: ["esm", "cjs"],
+    // ESM: dependencies stay external, as npm installed them.
+    entry,
+    format: ["esm"],
     dts: true,
     clean: true,
     target: "node20",
-    // The Markdown parser is ESM-only; bundle it into the CommonJS build so that
-    // `require("streamgram")` works on every Node >= 20.
+    external: ["grammy"],
+  },
+  {
+    // CommonJS: the Markdown parser (mdast/micromark) is ESM-only, so it is bundled
+    // in; `require("streamgram")` then works on every Node >= 20.
+    entry,
+    format: ["cjs"],
+    dts: true,
+    target: "node20",
     noExternal: [/^mdast-/, /^micromark/, /^unist-/, /^decode-named-character-reference/, /^character-entities/, /^devlop/, /^markdown-table/, /^ccount/, /^escape-string-regexp/, /^longest-streak/, /^zwitch/],
     external: ["grammy"],
   },
   {
+    // The Node-RED node is self-contained (grammY included): installing it from
+    // the palette needs nothing else.
     entry: { "node-red/streamgram": "node-red-node/streamgram.ts" },
     format: ["cjs"],
     target: "node20",
     noExternal: [/.*/],
-    external: ["grammy"],
     onSuccess: async () => {
-      mkdirSync("dist/node-red/icons", { recursive: true });
-      copyFileSync("node-red-node/streamgram.html", "dist/node-red/streamgram.html");
+      mkdirSync("dist/node-red", { recursive: true });
+      cpSync("node-red-node/streamgram.html", "dist/node-red/streamgram.html");
+      cpSync("node-red-node/icons", "dist/node-red/icons", { recursive: true });
     },
   },
 ]);
