@@ -629,12 +629,21 @@ export class StreamConsumer {
   ): Promise<{ ok: true; result: unknown } | { ok: false; failure: ApiFailure }> {
     this.stats.calls[method] = (this.stats.calls[method] ?? 0) + 1;
     if (typeof payload.text === "string") this.stats.bytesSent += Buffer.byteLength(payload.text);
+    // A request that hangs must not hold the stream forever: give up on it and treat
+    // the outcome as unknown (edits and drafts are then simply repeated).
+    const timeout = new AbortController();
+    const timer = this.hub.clock.setTimeout(() => timeout.abort(), this.hub.callTimeoutMs);
     try {
-      const result = await this.hub.api.call(method, payload);
+      const result = await this.hub.api.call(method, payload, timeout.signal);
       this.hub.budget.succeeded(this.budget);
       return { ok: true, result };
     } catch (error) {
+      if (timeout.signal.aborted) {
+        return { ok: false, failure: { kind: "network", description: `no reply to ${method} within ${this.hub.callTimeoutMs} ms` } };
+      }
       return { ok: false, failure: classifyApiError(error, method) };
+    } finally {
+      this.hub.clock.clearTimeout(timer);
     }
   }
 

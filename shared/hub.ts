@@ -18,6 +18,12 @@ export interface StreamHubOptions {
   timeScale?: number;
   /** The longest message text in UTF-16 units. Default 4096, Telegram's limit; lower it only for a server with a lower one. */
   textLimit?: number;
+  /**
+   * Give up on a call that has no reply after this long and treat its outcome
+   * as unknown (it is retried). Leave room for transformers that wait inside a
+   * call, such as auto-retry. Default 30 000 ms.
+   */
+  callTimeoutMs?: number;
   /** Defaults for every stream of this hub, overridden per stream. Validated here. */
   defaults?: StreamOptions;
   /** @internal a clock for tests with fake timers. */
@@ -37,6 +43,7 @@ export class StreamHub {
   readonly budget: BotBudget;
   readonly clock: Clock;
   readonly textLimit: number;
+  readonly callTimeoutMs: number;
   private readonly defaults: StreamOptions;
   private draftSeq: number;
   private readonly noDrafts = new Set<string>();
@@ -56,6 +63,11 @@ export class StreamHub {
       throw new RangeError(`textLimit must be a whole number from 64 to ${TELEGRAM_TEXT_LIMIT}, got ${textLimit}`);
     }
     this.textLimit = textLimit;
+    const callTimeoutMs = options.callTimeoutMs ?? 30_000;
+    if (typeof callTimeoutMs !== "number" || !(callTimeoutMs > 0)) {
+      throw new RangeError(`callTimeoutMs must be a positive number, got ${String(callTimeoutMs)}`);
+    }
+    this.callTimeoutMs = callTimeoutMs;
     // Fail now, not mid-stream, if the defaults are wrong.
     resolveStreamOptions({}, options.defaults);
     this.defaults = options.defaults ?? {};
