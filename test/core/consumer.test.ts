@@ -207,6 +207,23 @@ describe("rate limits", () => {
     expect(tg.visibleTexts().join("")).toContain("x99");
   });
 
+  it("never loses the final edit to a rate limit: it waits out the penalty and lands", async () => {
+    let refused = 0;
+    tg.faultFor = (method, payload) => {
+      const final = method === "editMessageText" && !String(payload.text).endsWith("▉");
+      if (final && refused < 2) {
+        refused++;
+        return { kind: "telegram", code: 429, description: "Too Many Requests: retry after 10", retryAfter: 10 };
+      }
+      return undefined;
+    };
+    const result = await drive(hub.stream(GROUP), ["Almost", { wait: 4000 }, " done."]);
+    expect(refused).toBe(2);
+    expect(tg.visibleTexts()).toEqual(["Almost done."]);
+    expect(result.messages.map((m) => m.text)).toEqual(["Almost done."]);
+    expect(result.stats.tooManyRequests).toBe(2);
+  });
+
   it("shares one budget between streams to the same chat", async () => {
     const a = hub.stream(GROUP);
     const b = hub.stream(GROUP);
