@@ -319,14 +319,12 @@ describe("streamMessage outside a handler", () => {
     // Separate budgets would each send at the chat's limit, together well over it.
     await Promise.all([
       bot.handleUpdate(emulator.sendUserMessage(PRIVATE_CHAT, "first")),
-      ...answers
-        .slice(1)
-        .map((answer) =>
-          streamMessage(bot.api, PRIVATE_CHAT, typing(answer, 6), {
-            format: "plain",
-            transport: "edit",
-          }),
-        ),
+      ...answers.slice(1).map((answer) =>
+        streamMessage(bot.api, PRIVATE_CHAT, typing(answer, 6), {
+          format: "plain",
+          transport: "edit",
+        }),
+      ),
     ]);
 
     expect(emulator.stats().tooManyRequests).toBe(0);
