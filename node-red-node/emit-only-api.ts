@@ -188,7 +188,7 @@ interface PendingOperation {
 export class EmitOnlyApi implements BotApi {
   private readonly pending = new Map<string, PendingOperation>();
   private sequence = 0;
-  private hurryAfterMs: number | undefined;
+  private waitingForAcks = true;
 
   constructor(private readonly options: EmitOnlyApiOptions) {
     if (typeof options?.emit !== "function")
@@ -213,17 +213,18 @@ export class EmitOnlyApi implements BotApi {
       return Promise.reject(error);
     }
     const operationId = `${this.options.operationPrefix}:${++this.sequence}`;
+    const message: NodeMessage = { payload: senderPayload, [OPERATION_ID_PROPERTY]: operationId };
+    if (!this.waitingForAcks) {
+      this.options.emit(message);
+      return Promise.resolve(true);
+    }
     return new Promise<unknown>((resolve, reject) => {
-      const timeoutMs = Math.min(
-        this.options.ackTimeoutMs,
-        this.hurryAfterMs ?? Number.POSITIVE_INFINITY,
-      );
       const operation: PendingOperation = {
         method,
         resolve,
         reject,
         startedAt: Date.now(),
-        timer: setTimeout(() => this.timeOut(operationId), timeoutMs),
+        timer: setTimeout(() => this.timeOut(operationId), this.options.ackTimeoutMs),
       };
       this.pending.set(operationId, operation);
       signal?.addEventListener(
@@ -235,7 +236,7 @@ export class EmitOnlyApi implements BotApi {
           }),
         { once: true },
       );
-      this.options.emit({ payload: senderPayload, [OPERATION_ID_PROPERTY]: operationId });
+      this.options.emit(message);
     });
   }
 
@@ -248,25 +249,23 @@ export class EmitOnlyApi implements BotApi {
   }
 
   /**
-   * From now on, wait at most `timeoutMs` for each acknowledgement (pending
-   * ones included), and settle unacknowledged edits as done instead of
-   * retrying them. Used when the node closes, so that its streams finish
-   * within Node-RED's close timeout even if the sender is gone.
+   * Stop waiting for acknowledgements: settle every pending operation now, and
+   * every later one as soon as it is emitted, as if acknowledged without a
+   * result. Used when the node closes: Node-RED stops routing messages to a
+   * node before it closes it, so no acknowledgement can reach it any more,
+   * while a sender node that keeps running (a "modified nodes" deploy) still
+   * performs what is emitted.
    */
-  hurry(timeoutMs: number): void {
-    this.hurryAfterMs = timeoutMs;
-    for (const [id, operation] of this.pending) {
-      clearTimeout(operation.timer);
-      const left = Math.max(0, operation.startedAt + timeoutMs - Date.now());
-      operation.timer = setTimeout(() => this.timeOut(id), left);
-    }
+  stopWaiting(): void {
+    this.waitingForAcks = false;
+    for (const id of [...this.pending.keys()]) this.settle(id, { ok: true, result: true });
   }
 
   private timeOut(operationId: string): void {
     const operation = this.pending.get(operationId);
     if (!operation) return;
     this.options.onUnacknowledged?.(operation.method, Date.now() - operation.startedAt);
-    if (operation.method === "editMessageText" && this.hurryAfterMs === undefined) {
+    if (operation.method === "editMessageText") {
       this.settle(operationId, {
         ok: false,
         error: new AcknowledgementTimeoutError(

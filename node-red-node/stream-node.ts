@@ -46,9 +46,6 @@ export interface StreamNodeSettings {
   ackTimeoutMs: number;
 }
 
-/** When the node closes in emit-only mode, wait at most this long for each acknowledgement. */
-const CLOSE_ACK_TIMEOUT_MS = 2_000;
-
 /**
  * Read and check a streamgram node's properties; empty fields take their defaults.
  * @throws TypeError or RangeError naming the wrong field.
@@ -129,7 +126,7 @@ export function registerStreamNode(RED: NodeAPI): void {
         showStatus();
       },
       onSettled(stream, outcome, msgDone) {
-        state.active = table.size;
+        state.active = table.running;
         state.lastOutcome = outcome.ok
           ? { ok: true, messages: outcome.result.messages.length }
           : { ok: false, reason: failureReason(outcome.error) };
@@ -165,13 +162,13 @@ export function registerStreamNode(RED: NodeAPI): void {
       } catch (error) {
         done(scrubError(error, token));
       }
-      state.active = table.size;
+      state.active = table.running;
       showStatus();
     });
 
     node.on("close", (_removed, done) => {
       closing = true;
-      setup.emitApi?.hurry(CLOSE_ACK_TIMEOUT_MS);
+      setup.emitApi?.stopWaiting();
       table.closeAll().then(
         () => {
           node.status({});

@@ -67,6 +67,7 @@ export class StreamTable {
   private readonly streams = new Map<string, Entry>();
   private readonly settling = new Set<Promise<void>>();
   private closing = false;
+  private unsettled = 0;
 
   constructor(private readonly options: StreamTableOptions) {
     if (!(Number.isFinite(options.idleTimeoutMs) && options.idleTimeoutMs > 0)) {
@@ -79,6 +80,11 @@ export class StreamTable {
   /** Streams still receiving messages. */
   get size(): number {
     return this.streams.size;
+  }
+
+  /** Streams not finished yet: those receiving messages and those still persisting their text. */
+  get running(): number {
+    return this.unsettled;
   }
 
   /**
@@ -247,7 +253,9 @@ export class StreamTable {
       (result): StreamOutcome => ({ ok: true, result }),
       (error: unknown): StreamOutcome => ({ ok: false, error }),
     );
+    this.unsettled++;
     const reported = settled.then((outcome) => {
+      this.unsettled--;
       if (this.streams.get(entry.streamId) === entry) {
         entry.ended = true;
       }

@@ -66,7 +66,7 @@ describe("malformed messages", () => {
         /msg\.streamId must be a non-empty string or a number/,
       ],
     ];
-    malformed.forEach(([msg], index) => h.send({ ...msg, marker: index }));
+    for (const [index, [msg]] of malformed.entries()) h.send({ ...msg, marker: index });
     h.send({ payload: "is intact.", chatId: 42 });
     h.send({ event: "done", chatId: 42 });
 

@@ -46,6 +46,8 @@ export interface Harness {
   arrivals: Array<{ at: string; msg: Msg }>;
   /** Every status the streamgram node has shown so far, in order. */
   statuses(): NodeStatus[];
+  /** The first argument of every call the streamgram node made to `warn`, `log` or `error`, in order. */
+  calls(method: "warn" | "log" | "error"): unknown[];
   /** Hand `msg` to the streamgram node's input. */
   send(msg: Msg): void;
 }
@@ -162,17 +164,25 @@ export async function loadHarness(options: HarnessOptions = {}): Promise<Harness
     caught: recorder("caught"),
     completed: recorder("completed"),
     arrivals,
-    // The helper spies on Node.prototype.status (sinon); its calls include those made while the node started.
-    statuses: () =>
-      helper._NodePrototype.status
-        .getCalls()
-        .filter((call) => call.thisValue.id === "sg")
-        .map((call) => call.args[0] as NodeStatus),
+    statuses: () => callsOf("status") as NodeStatus[],
+    calls: callsOf,
     send: (msg) => node.receive(msg),
   };
 }
 
 let current: Emulator | undefined;
+
+/**
+ * The first argument of every call node "sg" made to a Node method. The helper
+ * spies on Node.prototype's methods (sinon), so calls made while the node
+ * started are included; valid until the flow is unloaded.
+ */
+function callsOf(method: "status" | "warn" | "log" | "error"): unknown[] {
+  return helper._NodePrototype[method]
+    .getCalls()
+    .filter((call) => call.thisValue.id === "sg")
+    .map((call) => call.args[0]);
+}
 
 /** Stop the flow (closing every node) and the emulator. */
 export async function unloadHarness(): Promise<void> {

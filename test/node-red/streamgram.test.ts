@@ -16,7 +16,6 @@ import {
   loadHarness,
   type Msg,
   sleep,
-  TIME_SCALE,
   TOKEN,
   unloadHarness,
   visibleTexts,
