@@ -95,7 +95,7 @@ function checkChatId(chatId: number, what: string): void {
 
 /** The running emulator: HTTP front, Bot API state and the test-facing handle. */
 class LocalBotApi implements Emulator {
-  apiRoot = "";
+  private root = "";
   private readonly server: Server;
   private readonly log = new CallLog();
   private readonly faults = new FaultQueue();
@@ -126,6 +126,10 @@ class LocalBotApi implements Emulator {
     });
   }
 
+  get apiRoot(): string {
+    return this.root;
+  }
+
   get calls(): CallRecord[] {
     return this.log.records;
   }
@@ -139,7 +143,7 @@ class LocalBotApi implements Emulator {
       });
     });
     const { port } = this.server.address() as AddressInfo;
-    this.apiRoot = `http://127.0.0.1:${port}`;
+    this.root = `http://127.0.0.1:${port}`;
   }
 
   now(): number {
