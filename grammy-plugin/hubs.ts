@@ -1,5 +1,5 @@
 import type { Api } from "grammy";
-import { resolveLimits, StreamHub } from "../shared/index.js";
+import { resolveLimits, StreamHub, TELEGRAM_TEXT_LIMIT } from "../shared/index.js";
 import { type ApiRoute, grammyBotApi } from "./bot-api.js";
 import type { HubSettings } from "./options.js";
 
@@ -42,7 +42,7 @@ function comparable(settings: HubSettings): ComparableSettings {
   return {
     limits: JSON.stringify(resolveLimits(settings.limits)),
     timeScale: settings.timeScale ?? 1,
-    textLimit: settings.textLimit ?? 4096,
+    textLimit: settings.textLimit ?? TELEGRAM_TEXT_LIMIT,
   };
 }
 

@@ -28,7 +28,11 @@ import { stoppedGenerationOf } from "./stop-button.js";
  * update; this middleware aborts the matching stream, then calls `next()` as
  * for every update. If you set `allowed_updates` (in `bot.start()`, `run()`
  * or `setWebhook`), include `"stopped_message_generation"` in it, or the
- * button does nothing.
+ * button does nothing. And handle updates concurrently (`run(bot)` from
+ * `@grammyjs/runner`): `bot.start()` handles one update at a time, so the stop
+ * press would wait behind the very reply it is meant to stop. To keep one
+ * reply at a time per chat, install `sequentialize()` after this middleware,
+ * so the stop press is handled before it queues.
  *
  * @throws TypeError or RangeError naming the option that is wrong.
  */

@@ -232,6 +232,32 @@ describe("where ctx.streamReply cannot go", () => {
     );
     expect(emulator.calls).toHaveLength(0);
   });
+  it("rejects replyTo on an update with a chat but no message, before any request", async () => {
+    const bot = createStreamBot(emulator);
+    let failure: unknown;
+    bot.on("my_chat_member", async (ctx) => {
+      failure = await ctx
+        .streamReply("never sent", { replyTo: true })
+        .catch((error: unknown) => error);
+    });
+    const member = { id: 5, is_bot: false, first_name: "U" };
+    const update = {
+      update_id: 1,
+      my_chat_member: {
+        chat: { id: PRIVATE_CHAT, type: "private", first_name: "U" },
+        from: member,
+        date: 0,
+        old_chat_member: { status: "member", user: member },
+        new_chat_member: { status: "kicked", user: member, until_date: 0 },
+      },
+    } as Update;
+    await bot.handleUpdate(update);
+
+    expect((failure as Error).message).toMatch(
+      /replyTo needs an update with a message.*my_chat_member/,
+    );
+    expect(emulator.calls).toHaveLength(0);
+  });
 });
 
 describe("options", () => {
