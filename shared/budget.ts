@@ -54,7 +54,11 @@ class RateBucket {
 
   /** Even spacing between calls: the rate of the tightest window. */
   private spacingMs(slowdown: number): number {
-    return Math.max(...this.budget.windows.map((w) => w.windowMs / w.limit)) * slowdown * (1 + JITTER_MARGIN);
+    return (
+      Math.max(...this.budget.windows.map((w) => w.windowMs / w.limit)) *
+      slowdown *
+      (1 + JITTER_MARGIN)
+    );
   }
 
   private refill(now: number, slowdown: number): void {
@@ -73,7 +77,8 @@ class RateBucket {
       if (inWindow >= w.limit) {
         // The call that must leave the window before another fits.
         const blocker = this.history[this.history.length - w.limit];
-        if (blocker !== undefined) at = Math.max(at, blocker + w.windowMs * (1 + JITTER_MARGIN) + 1);
+        if (blocker !== undefined)
+          at = Math.max(at, blocker + w.windowMs * (1 + JITTER_MARGIN) + 1);
       }
     }
     return at;
@@ -207,7 +212,12 @@ export class BotBudget {
    * Finals are granted before previews that wait for the same chat.
    * Rejects with the signal's reason if `signal` aborts first.
    */
-  acquire(chat: ChatBudget, kind: BudgetKind, priority: BudgetPriority, signal?: AbortSignal): Promise<void> {
+  acquire(
+    chat: ChatBudget,
+    kind: BudgetKind,
+    priority: BudgetPriority,
+    signal?: AbortSignal,
+  ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       if (signal?.aborted) {
         reject(signal.reason);
@@ -241,7 +251,10 @@ export class BotBudget {
    */
   penalize(chat: ChatBudget, retryAfterMs: number): void {
     const now = this.clock.now();
-    chat.penaltyUntil = Math.max(chat.penaltyUntil, now + retryAfterMs * this.timeScale + PENALTY_MARGIN_MS);
+    chat.penaltyUntil = Math.max(
+      chat.penaltyUntil,
+      now + retryAfterMs * this.timeScale + PENALTY_MARGIN_MS,
+    );
     chat.slowdown = Math.min(MAX_SLOWDOWN, chat.slowdown * BACKOFF_FACTOR);
     chat.message.drain(now);
     chat.draft.drain(now);
@@ -277,11 +290,15 @@ export class BotBudget {
     const blocked = new Set<string>();
     for (const waiter of this.waiters) {
       const key = `${waiter.chat.key}:${waiter.kind}`;
-      const at = Math.max(waiter.chat.availableAt(waiter.kind, now), this.global.availableAt(now, 1));
+      const at = Math.max(
+        waiter.chat.availableAt(waiter.kind, now),
+        this.global.availableAt(now, 1),
+      );
       if (!blocked.has(key) && at <= now) {
         waiter.chat.bucket(waiter.kind).take(now, waiter.chat.slowdown);
         this.global.take(now, 1);
-        if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener("abort", waiter.onAbort);
+        if (waiter.signal && waiter.onAbort)
+          waiter.signal.removeEventListener("abort", waiter.onAbort);
         waiter.resolve();
       } else {
         blocked.add(key);
@@ -300,18 +317,27 @@ export class BotBudget {
     this.timer = undefined;
     this.timerAt = at;
     if (at === Number.POSITIVE_INFINITY) return;
-    this.timer = this.clock.setTimeout(() => {
-      this.timer = undefined;
-      this.timerAt = Number.POSITIVE_INFINITY;
-      this.grant();
-    }, Math.max(0, at - this.clock.now()));
+    this.timer = this.clock.setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Number.POSITIVE_INFINITY;
+        this.grant();
+      },
+      Math.max(0, at - this.clock.now()),
+    );
   }
 
   /** Forget chats with no recent calls, no penalty and nobody waiting. */
   private sweep(now: number): void {
     const busy = new Set(this.waiters.map((w) => w.chat));
     for (const [key, chat] of this.chats) {
-      if (!busy.has(chat) && chat.penaltyUntil < now && chat.slowdown === 1 && chat.message.idleSince(now) && chat.draft.idleSince(now)) {
+      if (
+        !busy.has(chat) &&
+        chat.penaltyUntil < now &&
+        chat.slowdown === 1 &&
+        chat.message.idleSince(now) &&
+        chat.draft.idleSince(now)
+      ) {
         this.chats.delete(key);
       }
     }
@@ -319,7 +345,10 @@ export class BotBudget {
 }
 
 function scaleBudget(budget: RateBudget, scale: number): RateBudget {
-  return { burst: budget.burst, windows: budget.windows.map((w) => ({ limit: w.limit, windowMs: w.windowMs * scale })) };
+  return {
+    burst: budget.burst,
+    windows: budget.windows.map((w) => ({ limit: w.limit, windowMs: w.windowMs * scale })),
+  };
 }
 
 function scaleLimits(limits: RateLimits, scale: number): RateLimits {

@@ -15,7 +15,11 @@ export function openFenceAtEnd(text: string): { fence: string; language: string 
     const fence = m[1] ?? "```";
     if (open === undefined) {
       open = { fence, language: m[2] ?? "" };
-    } else if (fence[0] === open.fence[0] && fence.length >= open.fence.length && (m[2] ?? "") === "") {
+    } else if (
+      fence[0] === open.fence[0] &&
+      fence.length >= open.fence.length &&
+      (m[2] ?? "") === ""
+    ) {
       open = undefined;
     }
   }

@@ -1,6 +1,11 @@
 import type { BudgetKind, BudgetPriority, ChatBudget } from "./budget.js";
 import { closeFence, FENCE_RESERVE, openFenceAtEnd, reopenFence } from "./code-fence.js";
-import { type ApiFailure, classifyApiError, StreamDeliveryError, type DeliveryFailureReason } from "./errors.js";
+import {
+  type ApiFailure,
+  classifyApiError,
+  type DeliveryFailureReason,
+  StreamDeliveryError,
+} from "./errors.js";
 import { sliceFormatted, withReasoning } from "./format/index.js";
 import type { StreamHub } from "./hub.js";
 import { concatFormatted, contentKey, isBlank, plainText, trimFormatted } from "./message-text.js";
@@ -134,7 +139,8 @@ export class StreamConsumer {
     readonly chatId: number | string,
     private readonly options: ResolvedStreamOptions,
   ) {
-    const chatType = options.chatType ?? (typeof chatId === "number" && chatId > 0 ? "private" : "supergroup");
+    const chatType =
+      options.chatType ?? (typeof chatId === "number" && chatId > 0 ? "private" : "supergroup");
     this.isPrivate = chatType === "private";
     this.budget = hub.budget.chat(chatId, this.isPrivate);
     this.filter = new ThinkFilter(options.hideTags);
@@ -145,7 +151,10 @@ export class StreamConsumer {
     this.slot = this.newSlot();
     if (options.signal) {
       if (options.signal.aborted) this.abort(options.signal.reason);
-      else options.signal.addEventListener("abort", () => this.abort(options.signal?.reason), { once: true });
+      else
+        options.signal.addEventListener("abort", () => this.abort(options.signal?.reason), {
+          once: true,
+        });
     }
     this.result = this.run();
     // The app may not await `result` until later; an early rejection must not crash the process meanwhile.
@@ -185,7 +194,8 @@ export class StreamConsumer {
   /** Append reasoning text (shown only with `showReasoning`). */
   reasoning(text: string | null | undefined): void {
     if (text === null || text === undefined) return;
-    if (typeof text !== "string") throw new TypeError(`reasoning() takes a string, got ${describe(text)}`);
+    if (typeof text !== "string")
+      throw new TypeError(`reasoning() takes a string, got ${describe(text)}`);
     this.assertOpen("reasoning");
     this.append("", text);
   }
@@ -230,16 +240,23 @@ export class StreamConsumer {
 
   /** Apply one normalised event. */
   push(event: StreamEvent | string): void {
-    if (typeof event === "string") return this.delta(event);
+    if (typeof event === "string") {
+      this.delta(event);
+      return;
+    }
     switch (event?.type) {
       case "delta":
-        return this.delta(event.text);
+        this.delta(event.text);
+        break;
       case "reasoning":
-        return this.reasoning(event.text);
+        this.reasoning(event.text);
+        break;
       case "segment":
-        return this.segment();
+        this.segment();
+        break;
       case "done":
-        return this.done();
+        this.done();
+        break;
       default:
         throw new TypeError(`not a stream event: ${describe(event)}`);
     }
@@ -251,7 +268,9 @@ export class StreamConsumer {
    * throws, what arrived is persisted and the returned promise rejects with the
    * source's error (see `partialResultOf`).
    */
-  async consume(source: AsyncIterable<StreamEvent | string> | Iterable<StreamEvent | string>): Promise<StreamResult> {
+  async consume(
+    source: AsyncIterable<StreamEvent | string> | Iterable<StreamEvent | string>,
+  ): Promise<StreamResult> {
     const iterator =
       Symbol.asyncIterator in source
         ? (source as AsyncIterable<StreamEvent | string>)[Symbol.asyncIterator]()
@@ -327,7 +346,8 @@ export class StreamConsumer {
   private chooseMode(): "draft" | "edit" {
     const { transport, businessConnectionId } = this.options;
     if (transport === "draft") return "draft";
-    if (transport === "edit" || businessConnectionId !== undefined || !this.isPrivate) return "edit";
+    if (transport === "edit" || businessConnectionId !== undefined || !this.isPrivate)
+      return "edit";
     return this.hub.draftsUnsupported(this.chatId) ? "edit" : "draft";
   }
 
@@ -335,8 +355,17 @@ export class StreamConsumer {
     const draftId = this.hub.nextDraftId();
     this.hub.registerDraft(this.chatId, this.options.threadId, draftId, this);
     const first = this.persisted === undefined || this.persisted.length === 0;
-    const placeholderFrom = first ? 0 : this.hub.clock.now() + this.hub.budget.scaled(SEGMENT_PLACEHOLDER_DELAY_MS);
-    return { draftId, shownUpTo: 0, shownAt: Number.NEGATIVE_INFINITY, placeholderFrom, noId: false, hasText: false };
+    const placeholderFrom = first
+      ? 0
+      : this.hub.clock.now() + this.hub.budget.scaled(SEGMENT_PLACEHOLDER_DELAY_MS);
+    return {
+      draftId,
+      shownUpTo: 0,
+      shownAt: Number.NEGATIVE_INFINITY,
+      placeholderFrom,
+      noId: false,
+      hasText: false,
+    };
   }
 
   // ---- planning ----------------------------------------------------------
@@ -359,7 +388,10 @@ export class StreamConsumer {
     }
     if (this.withoutEntities) rendered = plainText(rendered.text);
     const from = Math.min(this.consumed, rendered.text.length);
-    return { rest: concatFormatted(this.carry, sliceFormatted(rendered, from, rendered.text.length)), final: seg.ended };
+    return {
+      rest: concatFormatted(this.carry, sliceFormatted(rendered, from, rendered.text.length)),
+      final: seg.ended,
+    };
   }
 
   private plan(): Step {
@@ -388,7 +420,10 @@ export class StreamConsumer {
     if (isBlank(text)) {
       if (this.slot.hasText) return { type: "idle" };
       const refresh = this.mode === "draft" ? DRAFT_KEEPALIVE_MS : TYPING_REFRESH_MS;
-      const due = Math.max(this.slot.placeholderFrom, this.slot.shownAt + this.hub.budget.scaled(refresh));
+      const due = Math.max(
+        this.slot.placeholderFrom,
+        this.slot.shownAt + this.hub.budget.scaled(refresh),
+      );
       if (this.mode === "edit" && !this.options.typing) return { type: "idle" };
       return due <= now ? { type: "waiting" } : { type: "idle", wakeAt: due };
     }
@@ -398,7 +433,9 @@ export class StreamConsumer {
     }
     if (this.mode === "draft") {
       const due = this.slot.shownAt + this.hub.budget.scaled(DRAFT_KEEPALIVE_MS);
-      return due <= now ? { type: "preview", text, upTo: rest.text.length } : { type: "idle", wakeAt: due };
+      return due <= now
+        ? { type: "preview", text, upTo: rest.text.length }
+        : { type: "idle", wakeAt: due };
     }
     return { type: "idle" };
   }
@@ -415,7 +452,15 @@ export class StreamConsumer {
       text = concatFormatted(text, plainText(closeFence(open)));
       nextCarry = plainText(reopenFence(open));
     }
-    return { type: "finish", text, rest, end: at, advance: at - this.carry.text.length, nextCarry, endsSegment: false };
+    return {
+      type: "finish",
+      text,
+      rest,
+      end: at,
+      advance: at - this.carry.text.length,
+      nextCarry,
+      endsSegment: false,
+    };
   }
 
   private withCursor(text: FormattedText): FormattedText {
@@ -441,14 +486,23 @@ export class StreamConsumer {
         if (!(await this.acquire(kind, step.type === "finish" ? "final" : "preview"))) continue;
         // Latest wins: build the call from the state as it is now, not as it was when we started waiting.
         const latest = this.plan();
-        if (latest.type === "end" || latest.type === "idle" || latest.type === "drop" || this.kindOf(latest) !== kind) continue;
+        if (
+          latest.type === "end" ||
+          latest.type === "idle" ||
+          latest.type === "drop" ||
+          this.kindOf(latest) !== kind
+        )
+          continue;
         await this.perform(latest);
       }
     } catch (error) {
       this.controller.abort(error);
       this.hub.unregister(this);
       if (error instanceof StreamDeliveryError) throw error;
-      throw this.deliveryError("failed", { kind: "bad_request", description: String((error as Error)?.message ?? error) });
+      throw this.deliveryError("failed", {
+        kind: "bad_request",
+        description: String((error as Error)?.message ?? error),
+      });
     }
     this.hub.unregister(this);
     const result = this.snapshot();
@@ -474,7 +528,10 @@ export class StreamConsumer {
         resolve();
       };
       if (wakeAt !== undefined) {
-        timer = this.hub.clock.setTimeout(() => this.wake?.(), Math.max(0, wakeAt - this.hub.clock.now()));
+        timer = this.hub.clock.setTimeout(
+          () => this.wake?.(),
+          Math.max(0, wakeAt - this.hub.clock.now()),
+        );
       }
     });
   }
@@ -493,7 +550,10 @@ export class StreamConsumer {
       if (now + this.hub.budget.penaltyRemaining(this.budget) > deadline) {
         throw this.deliveryError("penalty_too_long");
       }
-      deadlineTimer = this.hub.clock.setTimeout(() => waitFor.abort("deadline"), Math.max(0, deadline - now));
+      deadlineTimer = this.hub.clock.setTimeout(
+        () => waitFor.abort("deadline"),
+        Math.max(0, deadline - now),
+      );
     }
     try {
       await this.hub.budget.acquire(this.budget, kind, priority, waitFor.signal);
@@ -523,7 +583,8 @@ export class StreamConsumer {
     }
     const payload: Record<string, unknown> = { chat_id: this.chatId, action: "typing" };
     if (this.options.threadId !== undefined) payload.message_thread_id = this.options.threadId;
-    if (this.options.businessConnectionId !== undefined) payload.business_connection_id = this.options.businessConnectionId;
+    if (this.options.businessConnectionId !== undefined)
+      payload.business_connection_id = this.options.businessConnectionId;
     const outcome = await this.call("sendChatAction", payload);
     if (outcome.ok) this.report("typing", plainText(""));
     // A chat action is cosmetic: only a penalty or a closed chat matter.
@@ -584,7 +645,10 @@ export class StreamConsumer {
     }
     const editing = this.mode === "edit" && slot.messageId !== undefined && !slot.noId;
     const method = editing ? "editMessageText" : "sendMessage";
-    const outcome = await this.call(method, editing ? this.editPayload(text) : this.sendPayload(text));
+    const outcome = await this.call(
+      method,
+      editing ? this.editPayload(text) : this.sendPayload(text),
+    );
     if (!outcome.ok && outcome.failure.kind !== "not_modified") {
       return this.handleFailure(outcome.failure, method);
     }
@@ -639,7 +703,13 @@ export class StreamConsumer {
       return { ok: true, result };
     } catch (error) {
       if (timeout.signal.aborted) {
-        return { ok: false, failure: { kind: "network", description: `no reply to ${method} within ${this.hub.callTimeoutMs} ms` } };
+        return {
+          ok: false,
+          failure: {
+            kind: "network",
+            description: `no reply to ${method} within ${this.hub.callTimeoutMs} ms`,
+          },
+        };
       }
       return { ok: false, failure: classifyApiError(error, method) };
     } finally {
@@ -658,7 +728,10 @@ export class StreamConsumer {
       case "server": {
         this.stats.retries++;
         const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** this.failures++);
-        if (this.endedAt !== undefined && this.hub.clock.now() + delay > this.endedAt + this.options.maxFinalWaitMs) {
+        if (
+          this.endedAt !== undefined &&
+          this.hub.clock.now() + delay > this.endedAt + this.options.maxFinalWaitMs
+        ) {
           throw this.deliveryError("failed", failure);
         }
         await this.sleep(delay);
@@ -720,7 +793,11 @@ export class StreamConsumer {
   // ---- payloads ----------------------------------------------------------
 
   private draftPayload(text: FormattedText): Record<string, unknown> {
-    const payload: Record<string, unknown> = { chat_id: this.chatId, draft_id: this.slot.draftId, text: text.text };
+    const payload: Record<string, unknown> = {
+      chat_id: this.chatId,
+      draft_id: this.slot.draftId,
+      text: text.text,
+    };
     if (text.entities.length > 0) payload.entities = text.entities;
     if (this.options.threadId !== undefined) payload.message_thread_id = this.options.threadId;
     if (this.options.canStop) payload.can_stop = true;
@@ -731,26 +808,44 @@ export class StreamConsumer {
     const payload: Record<string, unknown> = { chat_id: this.chatId, text: text.text };
     if (text.entities.length > 0) payload.entities = text.entities;
     if (this.options.threadId !== undefined) payload.message_thread_id = this.options.threadId;
-    if (this.options.businessConnectionId !== undefined) payload.business_connection_id = this.options.businessConnectionId;
+    if (this.options.businessConnectionId !== undefined)
+      payload.business_connection_id = this.options.businessConnectionId;
     if (!this.options.linkPreview) payload.link_preview_options = { is_disabled: true };
     if (this.options.replyToMessageId !== undefined && this.persisted.length === 0) {
-      payload.reply_parameters = { message_id: this.options.replyToMessageId, allow_sending_without_reply: true };
+      payload.reply_parameters = {
+        message_id: this.options.replyToMessageId,
+        allow_sending_without_reply: true,
+      };
     }
     return payload;
   }
 
   private editPayload(text: FormattedText): Record<string, unknown> {
-    const payload: Record<string, unknown> = { chat_id: this.chatId, message_id: this.slot.messageId, text: text.text };
+    const payload: Record<string, unknown> = {
+      chat_id: this.chatId,
+      message_id: this.slot.messageId,
+      text: text.text,
+    };
     if (text.entities.length > 0) payload.entities = text.entities;
-    if (this.options.businessConnectionId !== undefined) payload.business_connection_id = this.options.businessConnectionId;
+    if (this.options.businessConnectionId !== undefined)
+      payload.business_connection_id = this.options.businessConnectionId;
     if (!this.options.linkPreview) payload.link_preview_options = { is_disabled: true };
     return payload;
   }
 
-  private report(action: PlatformUpdate["action"], text: FormattedText, messageId = this.slot.messageId): void {
+  private report(
+    action: PlatformUpdate["action"],
+    text: FormattedText,
+    messageId = this.slot.messageId,
+  ): void {
     const onUpdate = this.options.onUpdate;
     if (!onUpdate) return;
-    const update: PlatformUpdate = { action, chatId: this.chatId, text: text.text, entities: text.entities };
+    const update: PlatformUpdate = {
+      action,
+      chatId: this.chatId,
+      text: text.text,
+      entities: text.entities,
+    };
     if (this.options.threadId !== undefined) update.threadId = this.options.threadId;
     if (messageId !== undefined) update.messageId = messageId;
     if (this.mode === "draft" && action !== "final") update.draftId = this.slot.draftId;
@@ -804,7 +899,11 @@ export class StreamConsumer {
 }
 
 function asMessage(result: unknown): SentMessage | undefined {
-  if (typeof result === "object" && result !== null && typeof (result as SentMessage).message_id === "number") {
+  if (
+    typeof result === "object" &&
+    result !== null &&
+    typeof (result as SentMessage).message_id === "number"
+  ) {
     return result as SentMessage;
   }
   return undefined;
@@ -813,6 +912,11 @@ function asMessage(result: unknown): SentMessage | undefined {
 function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
-  if (typeof value === "object") return `an object (${Object.keys(value as object).slice(0, 5).join(", ") || "no keys"})`;
+  if (typeof value === "object")
+    return `an object (${
+      Object.keys(value as object)
+        .slice(0, 5)
+        .join(", ") || "no keys"
+    })`;
   return `${typeof value} ${String(value).slice(0, 40)}`;
 }

@@ -75,7 +75,8 @@ export function classifyApiError(err: unknown, method = ""): ApiFailure {
     ...extra,
   });
   if (code === 429) {
-    const seconds = err.parameters?.retry_after ?? Number(/retry after (\d+)/i.exec(description)?.[1] ?? 1);
+    const seconds =
+      err.parameters?.retry_after ?? Number(/retry after (\d+)/i.exec(description)?.[1] ?? 1);
     return failure("rate_limit", { retryAfterMs: Math.max(1, seconds) * 1000 });
   }
   if (code === 403) return failure("forbidden");
@@ -84,16 +85,30 @@ export function classifyApiError(err: unknown, method = ""): ApiFailure {
   if (text.includes("message to edit not found") || text.includes("message can't be edited")) {
     return failure("message_gone");
   }
-  if (text.includes("message is too long") || text.includes("message_too_long") || text.includes("text is too long")) {
+  if (
+    text.includes("message is too long") ||
+    text.includes("message_too_long") ||
+    text.includes("text is too long")
+  ) {
     return failure("too_long");
   }
   if (text.includes("can't parse entities") || text.includes("entity")) return failure("parse");
   if (text.includes("message thread not found")) return failure("thread_not_found");
   const isDraftMethod = method.endsWith("Draft");
-  if (isDraftMethod && (code === 404 || text.includes("textdraft_peer_invalid") || text.includes("method not found") || text.includes("draft"))) {
+  if (
+    isDraftMethod &&
+    (code === 404 ||
+      text.includes("textdraft_peer_invalid") ||
+      text.includes("method not found") ||
+      text.includes("draft"))
+  ) {
     return failure("draft_unsupported");
   }
-  if (text.includes("chat not found") || text.includes("bot was kicked") || text.includes("user is deactivated")) {
+  if (
+    text.includes("chat not found") ||
+    text.includes("bot was kicked") ||
+    text.includes("user is deactivated")
+  ) {
     return failure("forbidden");
   }
   return failure("bad_request");

@@ -55,12 +55,19 @@ export class StreamHub {
     readonly api: BotApi,
     options: StreamHubOptions = {},
   ) {
-    if (typeof api?.call !== "function") throw new TypeError("StreamHub needs a BotApi: an object with call(method, payload)");
+    if (typeof api?.call !== "function")
+      throw new TypeError("StreamHub needs a BotApi: an object with call(method, payload)");
     this.clock = options.clock ?? systemClock;
-    this.budget = new BotBudget({ limits: resolveLimits(options.limits), timeScale: options.timeScale ?? 1, clock: this.clock });
+    this.budget = new BotBudget({
+      limits: resolveLimits(options.limits),
+      timeScale: options.timeScale ?? 1,
+      clock: this.clock,
+    });
     const textLimit = options.textLimit ?? TELEGRAM_TEXT_LIMIT;
     if (!Number.isInteger(textLimit) || textLimit < 64 || textLimit > TELEGRAM_TEXT_LIMIT) {
-      throw new RangeError(`textLimit must be a whole number from 64 to ${TELEGRAM_TEXT_LIMIT}, got ${textLimit}`);
+      throw new RangeError(
+        `textLimit must be a whole number from 64 to ${TELEGRAM_TEXT_LIMIT}, got ${textLimit}`,
+      );
     }
     this.textLimit = textLimit;
     const callTimeoutMs = options.callTimeoutMs ?? 30_000;
@@ -84,9 +91,13 @@ export class StreamHub {
       throw new TypeError(`chatId must be a number or a string, got ${typeof chatId}`);
     }
     const resolved = resolveStreamOptions(options, this.defaults);
-    const isPrivate = resolved.chatType ? resolved.chatType === "private" : typeof chatId === "number" && chatId > 0;
+    const isPrivate = resolved.chatType
+      ? resolved.chatType === "private"
+      : typeof chatId === "number" && chatId > 0;
     if (resolved.transport === "draft" && !isPrivate) {
-      throw new TypeError(`transport "draft" works in private chats only; chat ${chatId} is not one (use "auto" or "edit")`);
+      throw new TypeError(
+        `transport "draft" works in private chats only; chat ${chatId} is not one (use "auto" or "edit")`,
+      );
     }
     const consumer = new StreamConsumer(this, chatId, resolved);
     this.active.add(consumer);
@@ -97,7 +108,11 @@ export class StreamHub {
    * Stream `source` (any shape `toStreamEvents` accepts, or a factory receiving
    * the stream's AbortSignal) to `chatId`, and resolve when it is persisted.
    */
-  async streamMessage(chatId: number | string, source: StreamSourceInput, options: StreamOptions = {}): Promise<StreamResult> {
+  async streamMessage(
+    chatId: number | string,
+    source: StreamSourceInput,
+    options: StreamOptions = {},
+  ): Promise<StreamResult> {
     const consumer = this.stream(chatId, options);
     let events: AsyncIterable<unknown>;
     try {
@@ -133,7 +148,12 @@ export class StreamHub {
   }
 
   /** @internal */
-  registerDraft(chatId: number | string, threadId: number | undefined, draftId: number, consumer: StreamConsumer): void {
+  registerDraft(
+    chatId: number | string,
+    threadId: number | undefined,
+    draftId: number,
+    consumer: StreamConsumer,
+  ): void {
     this.drafts.set(draftKey(chatId, threadId, draftId), consumer);
   }
 

@@ -4,7 +4,13 @@
  * @module
  */
 export type { BotApi } from "./bot-api.js";
-export { BotBudget, ChatBudget, type BudgetKind, type BudgetPriority, type Clock } from "./budget.js";
+export {
+  BotBudget,
+  type BudgetKind,
+  type BudgetPriority,
+  ChatBudget,
+  type Clock,
+} from "./budget.js";
 export { StreamConsumer } from "./consumer.js";
 export {
   type ApiErrorKind,
@@ -17,7 +23,13 @@ export {
 } from "./errors.js";
 export * from "./format/index.js";
 export { StreamHub, type StreamHubOptions } from "./hub.js";
-export { type RateBudget, type RateLimits, type RateWindow, resolveLimits, TELEGRAM_LIMITS } from "./limits.js";
+export {
+  type RateBudget,
+  type RateLimits,
+  type RateWindow,
+  resolveLimits,
+  TELEGRAM_LIMITS,
+} from "./limits.js";
 export {
   type ChatType,
   type PlatformUpdate,

@@ -58,7 +58,9 @@ function validateBudget(name: string, budget: RateBudget): void {
   }
   for (const w of budget.windows) {
     if (!Number.isInteger(w.limit) || w.limit < 1) {
-      throw new RangeError(`limits.${name}: window limit must be a whole number >= 1, got ${w.limit}`);
+      throw new RangeError(
+        `limits.${name}: window limit must be a whole number >= 1, got ${w.limit}`,
+      );
     }
     if (!Number.isFinite(w.windowMs) || w.windowMs <= 0) {
       throw new RangeError(`limits.${name}: windowMs must be a positive number, got ${w.windowMs}`);

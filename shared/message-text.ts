@@ -12,7 +12,10 @@ export function concatFormatted(a: FormattedText, b: FormattedText): FormattedTe
   if (b.text.length === 0) return a;
   return {
     text: a.text + b.text,
-    entities: [...a.entities, ...b.entities.map((e) => ({ ...e, offset: e.offset + a.text.length }))],
+    entities: [
+      ...a.entities,
+      ...b.entities.map((e) => ({ ...e, offset: e.offset + a.text.length })),
+    ],
   };
 }
 

@@ -86,25 +86,42 @@ const MAX_CURSOR_LENGTH = 32;
 
 function optionalInteger(name: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
-  if (!Number.isSafeInteger(value)) throw new TypeError(`${name} must be an integer, got ${String(value)}`);
+  if (!Number.isSafeInteger(value))
+    throw new TypeError(`${name} must be an integer, got ${String(value)}`);
   return value as number;
 }
 
 function optionalFunction<T>(name: string, value: unknown): T | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== "function") throw new TypeError(`${name} must be a function, got ${typeof value}`);
+  if (typeof value !== "function")
+    throw new TypeError(`${name} must be a function, got ${typeof value}`);
   return value as T;
 }
 
 function optionalBoolean(name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;
-  if (typeof value !== "boolean") throw new TypeError(`${name} must be true or false, got ${String(value)}`);
+  if (typeof value !== "boolean")
+    throw new TypeError(`${name} must be true or false, got ${String(value)}`);
   return value;
 }
 
 const KNOWN_OPTIONS = new Set<string>([
-  "transport", "cursor", "format", "chatType", "threadId", "businessConnectionId", "replyToMessageId",
-  "canStop", "signal", "hideTags", "showReasoning", "transform", "maxFinalWaitMs", "typing", "linkPreview", "onUpdate",
+  "transport",
+  "cursor",
+  "format",
+  "chatType",
+  "threadId",
+  "businessConnectionId",
+  "replyToMessageId",
+  "canStop",
+  "signal",
+  "hideTags",
+  "showReasoning",
+  "transform",
+  "maxFinalWaitMs",
+  "typing",
+  "linkPreview",
+  "onUpdate",
 ]);
 
 /**
@@ -113,9 +130,13 @@ const KNOWN_OPTIONS = new Set<string>([
  *
  * @throws TypeError for a wrong type or an unknown option, RangeError for a value out of range.
  */
-export function resolveStreamOptions(options: StreamOptions = {}, defaults: StreamOptions = {}): ResolvedStreamOptions {
+export function resolveStreamOptions(
+  options: StreamOptions = {},
+  defaults: StreamOptions = {},
+): ResolvedStreamOptions {
   for (const source of [defaults, options]) {
-    if (typeof source !== "object" || source === null) throw new TypeError("stream options must be an object");
+    if (typeof source !== "object" || source === null)
+      throw new TypeError("stream options must be an object");
     for (const key of Object.keys(source)) {
       if (!KNOWN_OPTIONS.has(key)) throw new TypeError(`unknown stream option "${key}"`);
     }
@@ -123,16 +144,23 @@ export function resolveStreamOptions(options: StreamOptions = {}, defaults: Stre
   const o: StreamOptions = { ...defaults, ...options };
   const transport = o.transport ?? "auto";
   if (transport !== "auto" && transport !== "draft" && transport !== "edit") {
-    throw new TypeError(`transport must be "auto", "draft" or "edit", got ${JSON.stringify(transport)}`);
+    throw new TypeError(
+      `transport must be "auto", "draft" or "edit", got ${JSON.stringify(transport)}`,
+    );
   }
   const cursor = o.cursor ?? " ▉";
-  if (typeof cursor !== "string") throw new TypeError(`cursor must be a string, got ${typeof cursor}`);
+  if (typeof cursor !== "string")
+    throw new TypeError(`cursor must be a string, got ${typeof cursor}`);
   if (cursor.length > MAX_CURSOR_LENGTH) {
-    throw new RangeError(`cursor must be at most ${MAX_CURSOR_LENGTH} UTF-16 units, got ${cursor.length}`);
+    throw new RangeError(
+      `cursor must be at most ${MAX_CURSOR_LENGTH} UTF-16 units, got ${cursor.length}`,
+    );
   }
   const chatType = o.chatType;
   if (chatType !== undefined && !["private", "group", "supergroup", "channel"].includes(chatType)) {
-    throw new TypeError(`chatType must be "private", "group", "supergroup" or "channel", got ${JSON.stringify(chatType)}`);
+    throw new TypeError(
+      `chatType must be "private", "group", "supergroup" or "channel", got ${JSON.stringify(chatType)}`,
+    );
   }
   const maxFinalWaitMs = o.maxFinalWaitMs ?? 60_000;
   if (typeof maxFinalWaitMs !== "number" || !(maxFinalWaitMs >= 0)) {
@@ -140,15 +168,20 @@ export function resolveStreamOptions(options: StreamOptions = {}, defaults: Stre
   }
   const hideTags = o.hideTags ?? ["think", "thinking"];
   if (!Array.isArray(hideTags)) throw new TypeError("hideTags must be an array of tag names");
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new TypeError("signal must be an AbortSignal");
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
+    throw new TypeError("signal must be an AbortSignal");
   if (o.businessConnectionId !== undefined && typeof o.businessConnectionId !== "string") {
     throw new TypeError("businessConnectionId must be a string");
   }
   if (transport === "draft" && o.businessConnectionId !== undefined) {
-    throw new TypeError('transport "draft" is not available in business chats; use "auto" or "edit"');
+    throw new TypeError(
+      'transport "draft" is not available in business chats; use "auto" or "edit"',
+    );
   }
   if (transport === "draft" && chatType !== undefined && chatType !== "private") {
-    throw new TypeError(`transport "draft" works in private chats only, this chat is a ${chatType}`);
+    throw new TypeError(
+      `transport "draft" works in private chats only, this chat is a ${chatType}`,
+    );
   }
   return {
     transport,
@@ -169,4 +202,3 @@ export function resolveStreamOptions(options: StreamOptions = {}, defaults: Stre
     onUpdate: optionalFunction("onUpdate", o.onUpdate),
   };
 }
-

@@ -45,7 +45,11 @@ const PARTIAL_RESULT = Symbol.for("streamgram.partialResult");
  */
 export function attachPartialResult(error: unknown, result: StreamResult): void {
   if (typeof error === "object" && error !== null && Object.isExtensible(error)) {
-    Object.defineProperty(error, PARTIAL_RESULT, { value: result, enumerable: false, configurable: true });
+    Object.defineProperty(error, PARTIAL_RESULT, {
+      value: result,
+      enumerable: false,
+      configurable: true,
+    });
   }
 }
 

@@ -48,7 +48,10 @@ const SENTENCE_END = /[.!?…。！？](?=[\s"'»”)\]]*\s)/g;
 /** Last index `i` in `[from, to]` such that `pattern` matches ending at `i`; -1 if none. */
 function lastMatchEnd(text: string, pattern: RegExp, from: number, to: number): number {
   let found = -1;
-  const re = new RegExp(pattern.source, pattern.flags.includes("g") ? pattern.flags : `${pattern.flags}g`);
+  const re = new RegExp(
+    pattern.source,
+    pattern.flags.includes("g") ? pattern.flags : `${pattern.flags}g`,
+  );
   re.lastIndex = 0;
   const window = text.slice(0, to);
   for (let m = re.exec(window); m !== null; m = re.exec(window)) {

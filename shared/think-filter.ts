@@ -15,7 +15,9 @@ export class ThinkFilter {
   constructor(tags: readonly string[]) {
     for (const tag of tags) {
       if (typeof tag !== "string" || !/^[A-Za-z][\w-]*$/.test(tag)) {
-        throw new TypeError(`hideTags: a tag name must be letters, digits, "-" or "_", got ${JSON.stringify(tag)}`);
+        throw new TypeError(
+          `hideTags: a tag name must be letters, digits, "-" or "_", got ${JSON.stringify(tag)}`,
+        );
       }
     }
     this.opens = tags.map((t) => `<${t.toLowerCase()}>`);
@@ -64,7 +66,9 @@ export class ThinkFilter {
   end(): { visible: string; reasoning: string } {
     const rest = this.pending;
     this.pending = "";
-    return this.inside === undefined ? { visible: rest, reasoning: "" } : { visible: "", reasoning: rest };
+    return this.inside === undefined
+      ? { visible: rest, reasoning: "" }
+      : { visible: "", reasoning: rest };
   }
 
   /** Length of the longest suffix of `text` that is a proper prefix of one of `tags`. */

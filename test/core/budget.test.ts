@@ -44,13 +44,25 @@ describe("BotBudget", () => {
           while (granted.length < requests.length) await vi.advanceTimersByTimeAsync(1000);
           await Promise.all(pending);
           for (const chatId of new Set(granted.map((g) => g.chat))) {
-            const sends = granted.filter((g) => g.chat === chatId && g.kind === "message").map((g) => g.at);
+            const sends = granted
+              .filter((g) => g.chat === chatId && g.kind === "message")
+              .map((g) => g.at);
             const budgetOf = chatId > 0 ? TELEGRAM_LIMITS.privateChat : TELEGRAM_LIMITS.groupChat;
-            for (const w of budgetOf.windows) expect(withinWindow(sends, w.limit, w.windowMs)).toBe(true);
-            const drafts = granted.filter((g) => g.chat === chatId && g.kind === "draft").map((g) => g.at);
-            for (const w of TELEGRAM_LIMITS.draft.windows) expect(withinWindow(drafts, w.limit, w.windowMs)).toBe(true);
+            for (const w of budgetOf.windows)
+              expect(withinWindow(sends, w.limit, w.windowMs)).toBe(true);
+            const drafts = granted
+              .filter((g) => g.chat === chatId && g.kind === "draft")
+              .map((g) => g.at);
+            for (const w of TELEGRAM_LIMITS.draft.windows)
+              expect(withinWindow(drafts, w.limit, w.windowMs)).toBe(true);
           }
-          expect(withinWindow(granted.map((g) => g.at), 30, 1000)).toBe(true);
+          expect(
+            withinWindow(
+              granted.map((g) => g.at),
+              30,
+              1000,
+            ),
+          ).toBe(true);
         },
       ),
       { numRuns: 60 },
@@ -72,7 +84,9 @@ describe("BotBudget", () => {
     const c = sequential.chat(7, true);
     const times: number[] = [];
     const t0 = Date.now();
-    const all = Array.from({ length: 5 }, () => sequential.acquire(c, "message", "preview").then(() => times.push(Date.now() - t0)));
+    const all = Array.from({ length: 5 }, () =>
+      sequential.acquire(c, "message", "preview").then(() => times.push(Date.now() - t0)),
+    );
     await vi.advanceTimersByTimeAsync(10_000);
     await Promise.all(all);
     const gaps = times.slice(1).map((t, i) => t - (times[i] ?? 0));
@@ -88,7 +102,9 @@ describe("BotBudget", () => {
     let penalizedAt = -1;
     let otherAt = -1;
     const t0 = Date.now();
-    const a = budget.acquire(penalized, "message", "final").then(() => (penalizedAt = Date.now() - t0));
+    const a = budget
+      .acquire(penalized, "message", "final")
+      .then(() => (penalizedAt = Date.now() - t0));
     const b = budget.acquire(other, "message", "final").then(() => (otherAt = Date.now() - t0));
     await vi.advanceTimersByTimeAsync(10_000);
     await Promise.all([a, b]);
@@ -123,7 +139,9 @@ describe("BotBudget", () => {
 
   it("rejects invalid limits and time scales when created", () => {
     expect(() => resolveLimits({ draft: { windows: [], burst: 1 } })).toThrow(RangeError);
-    expect(() => resolveLimits({ global: { windows: [{ limit: 30, windowMs: 0 }], burst: 1 } })).toThrow(RangeError);
+    expect(() =>
+      resolveLimits({ global: { windows: [{ limit: 30, windowMs: 0 }], burst: 1 } }),
+    ).toThrow(RangeError);
     expect(() => new BotBudget({ limits: resolveLimits(), timeScale: 0 })).toThrow(RangeError);
   });
 });

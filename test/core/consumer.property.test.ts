@@ -8,33 +8,55 @@ beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
 const piece = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom("word ", "Sentence one. ", "line\n", "\n\n", "  ", "\t") },
-  { weight: 3, arbitrary: fc.constantFrom("😀", "👨‍👩‍👧", "🇺🇦", "中文字符。", "é", "e\u0301", "Привет, мир. ") },
+  {
+    weight: 6,
+    arbitrary: fc.constantFrom("word ", "Sentence one. ", "line\n", "\n\n", "  ", "\t"),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom("😀", "👨‍👩‍👧", "🇺🇦", "中文字符。", "é", "e\u0301", "Привет, мир. "),
+  },
   { weight: 1, arbitrary: fc.constantFrom("x".repeat(5000), "y".repeat(1500)) },
-  { weight: 2, arbitrary: fc.string({ unit: "grapheme", maxLength: 30 }).filter((s) => !s.includes("`")) },
+  {
+    weight: 2,
+    arbitrary: fc.string({ unit: "grapheme", maxLength: 30 }).filter((s) => !s.includes("`")),
+  },
 );
 const answer = fc.array(piece, { minLength: 1, maxLength: 120 }).map((p) => p.join(""));
 /** Split points anywhere, including inside surrogate pairs. */
 const chunking = (text: string) =>
-  fc.uniqueArray(fc.integer({ min: 1, max: Math.max(1, text.length - 1) }), { maxLength: 40 }).map((cuts) => {
-    const sorted = [...cuts].sort((a, b) => a - b);
-    const out: string[] = [];
-    let from = 0;
-    for (const c of sorted) {
-      if (c > from && c < text.length) {
-        out.push(text.slice(from, c));
-        from = c;
+  fc
+    .uniqueArray(fc.integer({ min: 1, max: Math.max(1, text.length - 1) }), { maxLength: 40 })
+    .map((cuts) => {
+      const sorted = [...cuts].sort((a, b) => a - b);
+      const out: string[] = [];
+      let from = 0;
+      for (const c of sorted) {
+        if (c > from && c < text.length) {
+          out.push(text.slice(from, c));
+          from = c;
+        }
       }
-    }
-    out.push(text.slice(from));
-    return out;
-  });
+      out.push(text.slice(from));
+      return out;
+    });
 
 /** Faults that leave the outcome known (so exactly-once is provable): 429, 5xx, refused connections, not-modified. */
 const fault: fc.Arbitrary<FakeFault | undefined> = fc.oneof(
   { weight: 12, arbitrary: fc.constant(undefined) },
-  { weight: 1, arbitrary: fc.integer({ min: 1, max: 5 }).map((s) => ({ kind: "telegram" as const, code: 429, description: `Too Many Requests: retry after ${s}`, retryAfter: s })) },
-  { weight: 1, arbitrary: fc.constant({ kind: "telegram" as const, code: 502, description: "Bad Gateway" }) },
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: 1, max: 5 }).map((s) => ({
+      kind: "telegram" as const,
+      code: 429,
+      description: `Too Many Requests: retry after ${s}`,
+      retryAfter: s,
+    })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constant({ kind: "telegram" as const, code: 502, description: "Bad Gateway" }),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: "network" as const }) },
 );
 
@@ -78,10 +100,15 @@ describe("any answer, any chunking, any fault", () => {
           // Paced: sends and edits at the chat's budget, drafts within 20 per 5 s and 40 per 30 s.
           const spacing = chatId > 0 ? 1000 : 3000;
           const sends = tg.callsOf("sendMessage", "editMessageText").map((c) => c.at);
-          for (let i = 1; i < sends.length; i++) expect((sends[i] ?? 0) - (sends[i - 1] ?? 0)).toBeGreaterThanOrEqual(spacing);
+          for (let i = 1; i < sends.length; i++)
+            expect((sends[i] ?? 0) - (sends[i - 1] ?? 0)).toBeGreaterThanOrEqual(spacing);
           const drafts = tg.callsOf("sendMessageDraft", "sendChatAction").map((c) => c.at);
-          for (const [limit, window] of [[20, 5000], [40, 30_000]] as const) {
-            for (let i = 0; i + limit < drafts.length; i++) expect((drafts[i + limit] ?? 0) - (drafts[i] ?? 0)).toBeGreaterThanOrEqual(window);
+          for (const [limit, window] of [
+            [20, 5000],
+            [40, 30_000],
+          ] as const) {
+            for (let i = 0; i + limit < drafts.length; i++)
+              expect((drafts[i + limit] ?? 0) - (drafts[i] ?? 0)).toBeGreaterThanOrEqual(window);
           }
           // No draft with text outlives the messages that persist it: it would show the answer twice.
           // (A "Thinking…" placeholder may stay when the model ends with nothing after a tool call; Telegram drops it after 30 s.)

@@ -28,7 +28,13 @@ function gaps(methods: string[]): number[] {
 
 describe("edit transport", () => {
   it("grows one message and finishes it without the cursor", async () => {
-    const result = await drive(hub.stream(GROUP), ["Hello", { wait: 3500 }, ", world", { wait: 3500 }, "!"]);
+    const result = await drive(hub.stream(GROUP), [
+      "Hello",
+      { wait: 3500 },
+      ", world",
+      { wait: 3500 },
+      "!",
+    ]);
     expect(tg.visibleTexts()).toEqual(["Hello, world!"]);
     expect(result.messages.map((m) => m.text)).toEqual(["Hello, world!"]);
     expect(result.transport).toBe("edit");
@@ -61,13 +67,19 @@ describe("edit transport", () => {
     const spacing = gaps(["sendMessage", "editMessageText"]);
     // 20 per minute, evenly: 3 s apart (the final may come as soon as the budget allows, still 3 s).
     expect(Math.min(...spacing)).toBeGreaterThanOrEqual(3000);
-    expect(tg.visibleTexts().join("")).toBe(Array.from({ length: 300 }, (_, i) => `w${i}`).join(" "));
+    expect(tg.visibleTexts().join("")).toBe(
+      Array.from({ length: 300 }, (_, i) => `w${i}`).join(" "),
+    );
   });
 
   it("treats 'message is not modified' as success and never resends", async () => {
     tg.faultFor = (method, _p, i) =>
       method === "editMessageText" && i > 2
-        ? { kind: "telegram", code: 400, description: "Bad Request: message is not modified: specified new message content" }
+        ? {
+            kind: "telegram",
+            code: 400,
+            description: "Bad Request: message is not modified: specified new message content",
+          }
         : undefined;
     const result = await drive(hub.stream(GROUP), ["one", { wait: 4000 }, " two", { wait: 4000 }]);
     expect(tg.callsOf("sendMessage")).toHaveLength(1);
@@ -92,7 +104,9 @@ describe("edit transport", () => {
     consumer.delta("Let me check.");
     await vi.advanceTimersByTimeAsync(500);
     tg.faultFor = (method) =>
-      method === "editMessageText" ? { kind: "telegram", code: 400, description: "Bad Request: message can't be edited" } : undefined;
+      method === "editMessageText"
+        ? { kind: "telegram", code: 400, description: "Bad Request: message can't be edited" }
+        : undefined;
     consumer.delta(" Looking it up");
     consumer.segment();
     const result = await drive(consumer, ["The answer is 4."]);
@@ -103,7 +117,10 @@ describe("edit transport", () => {
   });
 
   it("retries a failed first send instead of dropping the reply", async () => {
-    tg.faultFor = (method, _p, i) => (method === "sendMessage" && i < 3 ? { kind: "telegram", code: 502, description: "Bad Gateway" } : undefined);
+    tg.faultFor = (method, _p, i) =>
+      method === "sendMessage" && i < 3
+        ? { kind: "telegram", code: 502, description: "Bad Gateway" }
+        : undefined;
     const result = await drive(hub.stream(GROUP), ["Answer"]);
     expect(tg.visibleTexts()).toEqual(["Answer"]);
     expect(result.stats.retries).toBeGreaterThan(0);
@@ -111,7 +128,8 @@ describe("edit transport", () => {
 
   it("falls back to sending the unseen tail when the transport returns no message id", async () => {
     let sends = 0;
-    tg.faultFor = (method) => (method === "sendMessage" && ++sends === 1 ? { kind: "noId" } : undefined);
+    tg.faultFor = (method) =>
+      method === "sendMessage" && ++sends === 1 ? { kind: "noId" } : undefined;
     const consumer = hub.stream(GROUP, { cursor: "" });
     consumer.delta("Start");
     await vi.advanceTimersByTimeAsync(500);
@@ -127,7 +145,13 @@ describe("draft transport", () => {
     const consumer = hub.stream(PRIVATE);
     await vi.advanceTimersByTimeAsync(100);
     expect(tg.calls[0]).toMatchObject({ method: "sendMessageDraft", payload: { text: "" } });
-    const result = await drive(consumer, ["The", { wait: 800 }, " answer", { wait: 800 }, " is 42."]);
+    const result = await drive(consumer, [
+      "The",
+      { wait: 800 },
+      " answer",
+      { wait: 800 },
+      " is 42.",
+    ]);
     const drafts = tg.callsOf("sendMessageDraft");
     const ids = new Set(drafts.map((c) => c.payload.draft_id));
     expect(ids.size).toBe(1);
@@ -142,7 +166,10 @@ describe("draft transport", () => {
     const script = Array.from({ length: 600 }, (_, i) => [`t${i} `, { wait: 100 }]).flat();
     await drive(hub.stream(PRIVATE), script);
     const at = tg.callsOf("sendMessageDraft", "sendChatAction").map((c) => c.at);
-    for (const [limit, window] of [[20, 5000], [40, 30_000]] as const) {
+    for (const [limit, window] of [
+      [20, 5000],
+      [40, 30_000],
+    ] as const) {
       for (let i = 0; i + limit < at.length; i++) {
         expect((at[i + limit] ?? 0) - (at[i] ?? 0)).toBeGreaterThanOrEqual(window);
       }
@@ -164,7 +191,9 @@ describe("draft transport", () => {
     consumer.delta("Part one, ");
     await vi.advanceTimersByTimeAsync(1000);
     tg.faultFor = (method) =>
-      method === "sendMessageDraft" ? { kind: "telegram", code: 400, description: "Bad Request: TEXTDRAFT_PEER_INVALID" } : undefined;
+      method === "sendMessageDraft"
+        ? { kind: "telegram", code: 400, description: "Bad Request: TEXTDRAFT_PEER_INVALID" }
+        : undefined;
     const result = await drive(consumer, ["part two, ", { wait: 2000 }, "part three."]);
     expect(tg.visibleTexts()).toEqual(["Part one, part two, part three."]);
     expect(result.transport).toBe("edit");
@@ -175,13 +204,28 @@ describe("draft transport", () => {
   });
 
   it("starts a new message below at each tool boundary, with no empty or cursor-only message", async () => {
-    const result = await drive(hub.stream(PRIVATE), ["Checking the weather.", { segment: true }, { segment: true }, { wait: 50 }, { segment: true }, "It is sunny."]);
+    const result = await drive(hub.stream(PRIVATE), [
+      "Checking the weather.",
+      { segment: true },
+      { segment: true },
+      { wait: 50 },
+      { segment: true },
+      "It is sunny.",
+    ]);
     expect(tg.visibleTexts()).toEqual(["Checking the weather.", "It is sunny."]);
     expect(result.messages).toHaveLength(2);
     // A persisted message's draft id is never used again.
     const firstSend = tg.calls.findIndex((c) => c.method === "sendMessage");
-    const before = new Set(tg.calls.slice(0, firstSend).filter((c) => c.method === "sendMessageDraft").map((c) => c.payload.draft_id));
-    const after = tg.calls.slice(firstSend).filter((c) => c.method === "sendMessageDraft").map((c) => c.payload.draft_id);
+    const before = new Set(
+      tg.calls
+        .slice(0, firstSend)
+        .filter((c) => c.method === "sendMessageDraft")
+        .map((c) => c.payload.draft_id),
+    );
+    const after = tg.calls
+      .slice(firstSend)
+      .filter((c) => c.method === "sendMessageDraft")
+      .map((c) => c.payload.draft_id);
     expect(after.some((id) => before.has(id))).toBe(false);
   });
 });
@@ -192,7 +236,12 @@ describe("rate limits", () => {
     tg.faultFor = (method) => {
       if (method === "editMessageText" && !penalized) {
         penalized = true;
-        return { kind: "telegram", code: 429, description: "Too Many Requests: retry after 7", retryAfter: 7 };
+        return {
+          kind: "telegram",
+          code: 429,
+          description: "Too Many Requests: retry after 7",
+          retryAfter: 7,
+        };
       }
       return undefined;
     };
@@ -213,7 +262,12 @@ describe("rate limits", () => {
       const final = method === "editMessageText" && !String(payload.text).endsWith("▉");
       if (final && refused < 2) {
         refused++;
-        return { kind: "telegram", code: 429, description: "Too Many Requests: retry after 10", retryAfter: 10 };
+        return {
+          kind: "telegram",
+          code: 429,
+          description: "Too Many Requests: retry after 10",
+          retryAfter: 10,
+        };
       }
       return undefined;
     };
@@ -241,7 +295,14 @@ describe("rate limits", () => {
 
   it("rejects with the undelivered text when a penalty outlasts maxFinalWaitMs", async () => {
     tg.faultFor = (method) =>
-      method === "sendMessage" ? { kind: "telegram", code: 429, description: "Too Many Requests: retry after 3600", retryAfter: 3600 } : undefined;
+      method === "sendMessage"
+        ? {
+            kind: "telegram",
+            code: 429,
+            description: "Too Many Requests: retry after 3600",
+            retryAfter: 3600,
+          }
+        : undefined;
     const consumer = hub.stream(GROUP, { maxFinalWaitMs: 5000 });
     consumer.delta("Important answer");
     await vi.advanceTimersByTimeAsync(100);
@@ -257,7 +318,9 @@ describe("rate limits", () => {
 describe("failures", () => {
   it("stops at once on 403 with what was and was not delivered", async () => {
     tg.faultFor = (method) =>
-      method === "editMessageText" ? { kind: "telegram", code: 403, description: "Forbidden: bot was blocked by the user" } : undefined;
+      method === "editMessageText"
+        ? { kind: "telegram", code: 403, description: "Forbidden: bot was blocked by the user" }
+        : undefined;
     const consumer = hub.stream(GROUP);
     consumer.delta("Hello");
     await vi.advanceTimersByTimeAsync(100);
@@ -307,7 +370,12 @@ describe("failures", () => {
   });
 
   it("hides <think> blocks, even with tags split across chunks", async () => {
-    const result = await drive(hub.stream(GROUP), ["<thi", "nk>secret plan</th", "ink>Visible", " answer"]);
+    const result = await drive(hub.stream(GROUP), [
+      "<thi",
+      "nk>secret plan</th",
+      "ink>Visible",
+      " answer",
+    ]);
     expect(tg.visibleTexts()).toEqual(["Visible answer"]);
     expect(result.reasoning).toBe("secret plan");
   });
@@ -319,7 +387,12 @@ describe("input validation", () => {
     expect(() => hub.stream(GROUP, { cursor: "x".repeat(100) })).toThrow(RangeError);
     expect(() => hub.stream(GROUP, { maxFinalWaitMs: -1 })).toThrow(RangeError);
     expect(() => hub.stream(GROUP, { transport: "draft" })).toThrow(/private/);
-    expect(() => new StreamHub(tg, { limits: { privateChat: { windows: [{ limit: -1, windowMs: 1000 }], burst: 1 } } })).toThrow(RangeError);
+    expect(
+      () =>
+        new StreamHub(tg, {
+          limits: { privateChat: { windows: [{ limit: -1, windowMs: 1000 }], burst: 1 } },
+        }),
+    ).toThrow(RangeError);
     expect(tg.calls).toHaveLength(0);
   });
 
@@ -337,7 +410,10 @@ describe("input validation", () => {
 
   it("keeps a surrogate pair whole when it arrives in two chunks", async () => {
     const text = "Emoji 😀 and flags 🇺🇦 and family 👨‍👩‍👧 done";
-    await drive(hub.stream(GROUP), chunks(text, 1).flatMap((c) => [c, { wait: 150 }]));
+    await drive(
+      hub.stream(GROUP),
+      chunks(text, 1).flatMap((c) => [c, { wait: 150 }]),
+    );
     for (const m of tg.messages) for (const v of m.versions) expect(v.isWellFormed()).toBe(true);
     expect(tg.visibleTexts()).toEqual([text]);
   });
@@ -347,7 +423,10 @@ describe("long replies", () => {
   it("splits a 12k reply into messages of at most 4096 units at paragraph boundaries", async () => {
     const paragraph = `${"Lorem ipsum dolor sit amet, consectetur adipiscing elit. ".repeat(10).trim()}\n\n`;
     const text = paragraph.repeat(22).trim();
-    const result = await drive(hub.stream(GROUP), chunks(text, 97).flatMap((c) => [c, { wait: 30 }]));
+    const result = await drive(
+      hub.stream(GROUP),
+      chunks(text, 97).flatMap((c) => [c, { wait: 30 }]),
+    );
     const texts = tg.visibleTexts();
     expect(texts.length).toBeGreaterThanOrEqual(3);
     for (const t of texts) {

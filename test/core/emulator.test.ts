@@ -22,11 +22,23 @@ afterAll(() => emulator.close());
 /** A hub for a fresh bot token (each bot has its own limits in the emulator). */
 function newHub(options: StreamHubOptions = {}): StreamHub {
   tokenSeq++;
-  const api = new Api(`${900_000 + tokenSeq}:core-emulator-test-token-${tokenSeq}xxxxxxxx`, { apiRoot: emulator.apiRoot });
-  return new StreamHub({ call: (m, p, s) => (api.raw as never as Record<string, (p: unknown, s?: AbortSignal) => Promise<unknown>>)[m]!(p, s) }, {
-    timeScale: TIME_SCALE,
-    ...options,
+  const api = new Api(`${900_000 + tokenSeq}:core-emulator-test-token-${tokenSeq}xxxxxxxx`, {
+    apiRoot: emulator.apiRoot,
   });
+  const raw = api.raw as never as Record<string, (p: unknown, s?: AbortSignal) => Promise<unknown>>;
+  return new StreamHub(
+    {
+      call: (method, payload, signal) => {
+        const send = raw[method];
+        if (!send) throw new TypeError(`no method ${method}`);
+        return send(payload, signal);
+      },
+    },
+    {
+      timeScale: TIME_SCALE,
+      ...options,
+    },
+  );
 }
 
 const privateChat = () => ++chatSeq;
@@ -72,7 +84,12 @@ describe("core against the emulator", () => {
   it("switches from draft to edit on TEXTDRAFT_PEER_INVALID without losing text", async () => {
     const hub = newHub();
     const chat = privateChat();
-    emulator.injectFault({ method: "sendMessageDraft", chatId: chat, nth: 2, error: { code: 400, description: "Bad Request: TEXTDRAFT_PEER_INVALID" } });
+    emulator.injectFault({
+      method: "sendMessageDraft",
+      chatId: chat,
+      nth: 2,
+      error: { code: 400, description: "Bad Request: TEXTDRAFT_PEER_INVALID" },
+    });
     const result = await hub.streamMessage(chat, words(ANSWER, 10));
     expect(seen(chat)).toEqual([ANSWER]);
     expect(result.transport).toBe("edit");
@@ -81,7 +98,12 @@ describe("core against the emulator", () => {
   it("honours an injected 429 and never calls the chat during the penalty", async () => {
     const hub = newHub();
     const chat = groupChat();
-    emulator.injectFault({ method: "editMessageText", chatId: chat, nth: 1, error: { code: 429, description: "Too Many Requests: retry after 5", retryAfter: 5 } });
+    emulator.injectFault({
+      method: "editMessageText",
+      chatId: chat,
+      nth: 1,
+      error: { code: 429, description: "Too Many Requests: retry after 5", retryAfter: 5 },
+    });
     const result = await hub.streamMessage(chat, words(ANSWER, 20));
     expect(seen(chat)).toEqual([ANSWER]);
     expect(result.stats.tooManyRequests).toBe(1);
@@ -97,8 +119,13 @@ describe("core against the emulator", () => {
     const chat = groupChat();
     const consumer = hub.stream(chat);
     consumer.delta("Seen part. ");
-    const first = await emulator.waitForCall((c) => c.chatId === chat && c.method === "sendMessage" && c.ok);
-    emulator.deleteMessageAsUser(chat, (first as { result?: { message_id: number } }).result?.message_id ?? emulator.timeline(chat).messages[0]!.messageId);
+    const first = await emulator.waitForCall(
+      (c) => c.chatId === chat && c.method === "sendMessage" && c.ok,
+    );
+    const shown = emulator.timeline(chat).messages[0];
+    expect(first.ok).toBe(true);
+    expect(shown).toBeDefined();
+    emulator.deleteMessageAsUser(chat, shown?.messageId ?? 0);
     consumer.delta("Unseen part.");
     consumer.done();
     const result = await consumer.result;
@@ -110,7 +137,12 @@ describe("core against the emulator", () => {
     const hub = newHub();
     const chat = groupChat();
     emulator.injectFault({ method: "sendMessage", chatId: chat, nth: 1, reset: true });
-    emulator.injectFault({ method: "editMessageText", chatId: chat, nth: 1, error: { code: 502, description: "Bad Gateway" } });
+    emulator.injectFault({
+      method: "editMessageText",
+      chatId: chat,
+      nth: 1,
+      error: { code: 502, description: "Bad Gateway" },
+    });
     const result = await hub.streamMessage(chat, words(ANSWER, 15));
     expect(seen(chat)).toEqual([ANSWER]);
     expect(result.stats.retries).toBeGreaterThanOrEqual(2);
@@ -152,7 +184,9 @@ describe("core against the emulator", () => {
     const hub = newHub();
     const chat = groupChat();
     emulator.addChat({ id: chat, type: "supergroup", isForum: true, topics: [5] });
-    const error = await hub.streamMessage(chat, words("Hi there"), { threadId: 99 }).catch((e) => e);
+    const error = await hub
+      .streamMessage(chat, words("Hi there"), { threadId: 99 })
+      .catch((e) => e);
     expect(error).toBeInstanceOf(StreamDeliveryError);
     expect(error.reason).toBe("thread_not_found");
     // What had arrived when Telegram refused is handed back; the source is not read further.
@@ -164,8 +198,15 @@ describe("core against the emulator", () => {
   it("resends as plain text when Telegram rejects the entities, and says so", async () => {
     const hub = newHub();
     const chat = groupChat();
-    emulator.injectFault({ method: "sendMessage", chatId: chat, nth: 1, error: { code: 400, description: "Bad Request: can't parse entities: unsupported start tag" } });
-    const result = await hub.streamMessage(chat, words("Some **bold** text"), { format: "markdown" });
+    emulator.injectFault({
+      method: "sendMessage",
+      chatId: chat,
+      nth: 1,
+      error: { code: 400, description: "Bad Request: can't parse entities: unsupported start tag" },
+    });
+    const result = await hub.streamMessage(chat, words("Some **bold** text"), {
+      format: "markdown",
+    });
     expect(seen(chat)).toEqual(["Some bold text"]);
     expect(result.stats.parseFallbacks).toBe(1);
   });
@@ -189,7 +230,12 @@ describe("core against the emulator", () => {
   it("splits a 12k answer into messages Telegram accepts, no 429, nothing lost", async () => {
     const hub = newHub();
     const chat = privateChat();
-    const text = Array.from({ length: 160 }, (_, i) => `Sentence number ${i} has some words 😀 in it.${i % 7 === 6 ? "\n\n" : " "}`).join("").trim();
+    const text = Array.from(
+      { length: 160 },
+      (_, i) => `Sentence number ${i} has some words 😀 in it.${i % 7 === 6 ? "\n\n" : " "}`,
+    )
+      .join("")
+      .trim();
     const before = emulator.stats().tooManyRequests;
     const result = await hub.streamMessage(chat, words(text, 1));
     const texts = seen(chat);

@@ -3,10 +3,24 @@ import { describe, expect, it } from "vitest";
 import { lastGraphemeBoundary, splitAtBoundary } from "../../shared/split.js";
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
-const boundaries = (text: string) => new Set([...graphemes.segment(text)].map((s) => s.index).concat(text.length));
+const boundaries = (text: string) =>
+  new Set([...graphemes.segment(text)].map((s) => s.index).concat(text.length));
 
 const piece = fc.oneof(
-  fc.constantFrom("word ", "sentence. ", "line\n", "\n\n", "😀", "👨‍👩‍👧", "🇺🇦", "中文字符", "é", "e\u0301", "Привет ", "x".repeat(300)),
+  fc.constantFrom(
+    "word ",
+    "sentence. ",
+    "line\n",
+    "\n\n",
+    "😀",
+    "👨‍👩‍👧",
+    "🇺🇦",
+    "中文字符",
+    "é",
+    "e\u0301",
+    "Привет ",
+    "x".repeat(300),
+  ),
   fc.string({ unit: "grapheme", maxLength: 20 }),
 );
 const text = fc.array(piece, { maxLength: 200 }).map((p) => p.join(""));

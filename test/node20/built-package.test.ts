@@ -1,8 +1,8 @@
 import { execFile, execFileSync, spawnSync } from "node:child_process";
-import { promisify } from "node:util";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../emulator/index.js";
 
@@ -21,7 +21,8 @@ let emulator: Emulator;
 
 beforeAll(async () => {
   // `npm test` builds first (pretest); build here too when a single test file is run by hand.
-  if (!existsSync(join(root, "dist/index.cjs"))) execFileSync("npm", ["run", "build"], { cwd: root, stdio: "ignore" });
+  if (!existsSync(join(root, "dist/index.cjs")))
+    execFileSync("npm", ["run", "build"], { cwd: root, stdio: "ignore" });
   emulator = await startEmulator({ timeScale: TIME_SCALE });
 }, 120_000);
 afterAll(() => emulator?.close());
@@ -40,7 +41,12 @@ describe("the built package on the system Node", () => {
     const run = await promisify(execFile)(node, [join(root, "test/node20/stream-reply.cjs")], {
       cwd: root,
       encoding: "utf8",
-      env: { ...process.env, API_ROOT: emulator.apiRoot, CHAT_ID: String(chatId), TIME_SCALE: String(TIME_SCALE) },
+      env: {
+        ...process.env,
+        API_ROOT: emulator.apiRoot,
+        CHAT_ID: String(chatId),
+        TIME_SCALE: String(TIME_SCALE),
+      },
       timeout: 60_000,
     });
     expect(run.stderr).toBe("");
@@ -54,7 +60,11 @@ describe("the built package on the system Node", () => {
   });
 
   it("loads the ESM build and the core subpath", () => {
-    const run = spawnSync(node, [join(root, "test/node20/import-esm.mjs")], { cwd: root, encoding: "utf8", timeout: 30_000 });
+    const run = spawnSync(node, [join(root, "test/node20/import-esm.mjs")], {
+      cwd: root,
+      encoding: "utf8",
+      timeout: 30_000,
+    });
     expect(run.stderr).toBe("");
     expect(JSON.parse(run.stdout)).toMatchObject({ node: version, ok: true });
   });

@@ -2,5 +2,11 @@
 import { markdownFormatter, StreamHub, streaming, streamMessage } from "streamgram";
 import * as core from "streamgram/core";
 
-const ok = typeof streaming === "function" && typeof streamMessage === "function" && typeof StreamHub === "function" && typeof core.StreamHub === "function";
-process.stdout.write(JSON.stringify({ node: process.version, ok, markdown: markdownFormatter.render("**b**", true) }));
+const ok =
+  typeof streaming === "function" &&
+  typeof streamMessage === "function" &&
+  typeof StreamHub === "function" &&
+  typeof core.StreamHub === "function";
+process.stdout.write(
+  JSON.stringify({ node: process.version, ok, markdown: markdownFormatter.render("**b**", true) }),
+);
