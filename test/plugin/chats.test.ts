@@ -232,6 +232,7 @@ describe("where ctx.streamReply cannot go", () => {
     );
     expect(emulator.calls).toHaveLength(0);
   });
+
   it("rejects replyTo on an update with a chat but no message, before any request", async () => {
     const bot = createStreamBot(emulator);
     let failure: unknown;
