@@ -27,6 +27,8 @@ const PENALTY_MARGIN_MS = 50;
  * (limit+1)-th call inside the window. Stay this fraction under every rate.
  */
 const JITTER_MARGIN = 0.03;
+/** And this many milliseconds on top: what a busy event loop or network adds, whatever the time scale. */
+const JITTER_MS = 10;
 /** How much slower a chat is paced after each 429, and the most it is ever slowed. */
 const BACKOFF_FACTOR = 1.5;
 const MAX_SLOWDOWN = 8;
@@ -78,7 +80,7 @@ class RateBucket {
         // The call that must leave the window before another fits.
         const blocker = this.history[this.history.length - w.limit];
         if (blocker !== undefined)
-          at = Math.max(at, blocker + w.windowMs * (1 + JITTER_MARGIN) + 1);
+          at = Math.max(at, blocker + w.windowMs * (1 + JITTER_MARGIN) + JITTER_MS);
       }
     }
     return at;

@@ -4,6 +4,7 @@ import {
   type ApiFailure,
   classifyApiError,
   type DeliveryFailureReason,
+  redactToken,
   StreamDeliveryError,
 } from "./errors.js";
 import { sliceFormatted, withReasoning } from "./format/index.js";
@@ -28,6 +29,8 @@ const SEGMENT_PLACEHOLDER_DELAY_MS = 1_000;
 /** Backoff after network errors and 5xx replies: doubles from the first value up to the second. */
 const BACKOFF_FIRST_MS = 250;
 const BACKOFF_MAX_MS = 5_000;
+/** Reported limit of a rich message (Bot API 10.1), in characters; counted in UTF-16 units to be safe. */
+const RICH_TEXT_LIMIT = 32_768;
 /** If Telegram says a text is too long although it fits our count, shrink the limit, but never below this. */
 const MIN_TEXT_LIMIT = 256;
 
@@ -106,6 +109,8 @@ export class StreamConsumer {
   private readonly formatter;
   /** Telegram refused our entities once: send the same visible text without them from now on. */
   private withoutEntities = false;
+  /** Sending Markdown as rich messages; turned off for good if the server does not know them. */
+  private rich: boolean;
   private limit: number;
   private readonly segments: Segment[] = [{ source: "", reasoning: "", ended: false }];
   private consumed = 0;
@@ -130,6 +135,7 @@ export class StreamConsumer {
     parseFallbacks: 0,
     transportSwitches: 0,
     messagesLost: 0,
+    richFallbacks: 0,
   };
 
   /** @internal use {@link StreamHub.stream}. */
@@ -145,7 +151,8 @@ export class StreamConsumer {
     this.budget = hub.budget.chat(chatId, this.isPrivate);
     this.filter = new ThinkFilter(options.hideTags);
     this.formatter = options.formatter;
-    this.limit = hub.textLimit;
+    this.rich = options.rich;
+    this.limit = this.rich ? RICH_TEXT_LIMIT : hub.textLimit;
     this.mode = this.chooseMode();
     this.startedAt = hub.clock.now();
     this.slot = this.newSlot();
@@ -382,7 +389,8 @@ export class StreamConsumer {
       if (typeof transformed !== "string") throw new TypeError("transform must return a string");
       source = transformed.toWellFormed();
     }
-    let rendered = this.formatter.render(source, seg.ended);
+    // Rich messages carry the Markdown itself; Telegram renders it.
+    let rendered = this.rich ? plainText(source) : this.formatter.render(source, seg.ended);
     if (this.options.showReasoning && seg.reasoning) {
       rendered = withReasoning(seg.reasoning.toWellFormed(), rendered, seg.source.length > 0);
     }
@@ -442,7 +450,7 @@ export class StreamConsumer {
 
   /** The message is full: finish it at the best boundary and carry on in a new one. */
   private cut(rest: FormattedText): Step {
-    const plain = this.formatter.name === "plain";
+    const plain = this.rich || this.formatter.name === "plain";
     const maxCut = this.limit - (plain ? FENCE_RESERVE : 0);
     const at = splitAtBoundary(rest.text, maxCut);
     let text = trimFormatted(sliceFormatted(rest, 0, at));
@@ -501,7 +509,7 @@ export class StreamConsumer {
       if (error instanceof StreamDeliveryError) throw error;
       throw this.deliveryError("failed", {
         kind: "bad_request",
-        description: String((error as Error)?.message ?? error),
+        description: redactToken(String((error as Error)?.message ?? error)),
       });
     }
     this.hub.unregister(this);
@@ -576,9 +584,9 @@ export class StreamConsumer {
   private async showWaiting(): Promise<void> {
     this.slot.shownAt = this.hub.clock.now();
     if (this.mode === "draft") {
-      const outcome = await this.call("sendMessageDraft", this.draftPayload(plainText("")));
+      const outcome = await this.call(this.draftMethod(), this.draftPayload(plainText("")));
       if (outcome.ok) this.report("draft", plainText(""));
-      else await this.handleFailure(outcome.failure, "sendMessageDraft");
+      else await this.handleFailure(outcome.failure, this.draftMethod());
       return;
     }
     const payload: Record<string, unknown> = { chat_id: this.chatId, action: "typing" };
@@ -596,18 +604,18 @@ export class StreamConsumer {
   private async showPreview(text: FormattedText, upTo: number): Promise<void> {
     const shown = this.withCursor(text);
     if (this.mode === "draft") {
-      const outcome = await this.call("sendMessageDraft", this.draftPayload(shown));
+      const outcome = await this.call(this.draftMethod(), this.draftPayload(shown));
       if (outcome.ok) {
         this.markShown(shown, upTo);
         this.report("draft", shown);
       } else {
-        await this.handleFailure(outcome.failure, "sendMessageDraft");
+        await this.handleFailure(outcome.failure, this.draftMethod());
       }
       return;
     }
     if (this.slot.messageId === undefined) {
-      const outcome = await this.call("sendMessage", this.sendPayload(shown));
-      if (!outcome.ok) return this.handleFailure(outcome.failure, "sendMessage");
+      const outcome = await this.call(this.sendMethod(), this.sendPayload(shown));
+      if (!outcome.ok) return this.handleFailure(outcome.failure, this.sendMethod());
       const message = asMessage(outcome.result);
       if (message) this.slot.messageId = message.message_id;
       else this.slot.noId = true;
@@ -644,7 +652,7 @@ export class StreamConsumer {
       return;
     }
     const editing = this.mode === "edit" && slot.messageId !== undefined && !slot.noId;
-    const method = editing ? "editMessageText" : "sendMessage";
+    const method = editing ? "editMessageText" : this.sendMethod();
     const outcome = await this.call(
       method,
       editing ? this.editPayload(text) : this.sendPayload(text),
@@ -692,7 +700,9 @@ export class StreamConsumer {
     payload: Record<string, unknown>,
   ): Promise<{ ok: true; result: unknown } | { ok: false; failure: ApiFailure }> {
     this.stats.calls[method] = (this.stats.calls[method] ?? 0) + 1;
-    if (typeof payload.text === "string") this.stats.bytesSent += Buffer.byteLength(payload.text);
+    const text =
+      payload.text ?? (payload.rich_message as { markdown?: unknown } | undefined)?.markdown;
+    if (typeof text === "string") this.stats.bytesSent += Buffer.byteLength(text);
     // A request that hangs must not hold the stream forever: give up on it and treat
     // the outcome as unknown (edits and drafts are then simply repeated).
     const timeout = new AbortController();
@@ -748,6 +758,14 @@ export class StreamConsumer {
       default:
         break;
     }
+    if (this.rich && (method.includes("Rich") || method === "editMessageText")) {
+      // The server does not know rich messages: render the Markdown as entities instead.
+      this.rich = false;
+      this.limit = this.hub.textLimit;
+      this.stats.richFallbacks++;
+      this.slot.shownKey = undefined;
+      return;
+    }
     if (method.endsWith("Draft")) {
       // Drafts are not available here (group, old server, business chat): carry on by editing.
       this.mode = "edit";
@@ -792,21 +810,35 @@ export class StreamConsumer {
 
   // ---- payloads ----------------------------------------------------------
 
+  private draftMethod(): string {
+    return this.rich ? "sendRichMessageDraft" : "sendMessageDraft";
+  }
+
+  private sendMethod(): string {
+    return this.rich ? "sendRichMessage" : "sendMessage";
+  }
+
+  /** The text of a call: `text` and `entities`, or the Markdown of a rich message. */
+  private content(text: FormattedText): Record<string, unknown> {
+    if (this.rich) return { rich_message: { markdown: text.text } };
+    return text.entities.length > 0
+      ? { text: text.text, entities: text.entities }
+      : { text: text.text };
+  }
+
   private draftPayload(text: FormattedText): Record<string, unknown> {
     const payload: Record<string, unknown> = {
       chat_id: this.chatId,
       draft_id: this.slot.draftId,
-      text: text.text,
+      ...this.content(text),
     };
-    if (text.entities.length > 0) payload.entities = text.entities;
     if (this.options.threadId !== undefined) payload.message_thread_id = this.options.threadId;
     if (this.options.canStop) payload.can_stop = true;
     return payload;
   }
 
   private sendPayload(text: FormattedText): Record<string, unknown> {
-    const payload: Record<string, unknown> = { chat_id: this.chatId, text: text.text };
-    if (text.entities.length > 0) payload.entities = text.entities;
+    const payload: Record<string, unknown> = { chat_id: this.chatId, ...this.content(text) };
     if (this.options.threadId !== undefined) payload.message_thread_id = this.options.threadId;
     if (this.options.businessConnectionId !== undefined)
       payload.business_connection_id = this.options.businessConnectionId;
@@ -824,9 +856,8 @@ export class StreamConsumer {
     const payload: Record<string, unknown> = {
       chat_id: this.chatId,
       message_id: this.slot.messageId,
-      text: text.text,
+      ...this.content(text),
     };
-    if (text.entities.length > 0) payload.entities = text.entities;
     if (this.options.businessConnectionId !== undefined)
       payload.business_connection_id = this.options.businessConnectionId;
     if (!this.options.linkPreview) payload.link_preview_options = { is_disabled: true };

@@ -66,7 +66,8 @@ export function classifyApiError(err: unknown, method = ""): ApiFailure {
     if (name === "AbortError") return { kind: "aborted", description };
     return { kind: "network", description };
   }
-  const { error_code: code, description } = err;
+  const code = err.error_code;
+  const description = redactToken(err.description);
   const text = description.toLowerCase();
   const failure = (kind: ApiErrorKind, extra: Partial<ApiFailure> = {}): ApiFailure => ({
     kind,

@@ -34,6 +34,14 @@ export interface StreamOptions {
   cursor?: string;
   /** How the model's text is rendered: `"plain"` (default in the core), `"markdown"`, `"html"` or a custom {@link Formatter}. */
   format?: "plain" | "markdown" | "html" | Formatter;
+  /**
+   * Stream as a Bot API 10.1 rich message: the model's Markdown is sent as it
+   * is (`rich_message: { markdown }`, up to 32 768 characters per message) with
+   * `sendRichMessageDraft`/`sendRichMessage`/`editMessageText`. If the server
+   * does not know rich messages, the stream falls back to Markdown rendered as
+   * entities. Default false.
+   */
+  rich?: boolean;
   /** The chat's type; by default guessed from the id (positive ids are private chats). */
   chatType?: ChatType;
   /** Topic (`message_thread_id`) in forum supergroups and private chats with topics. */
@@ -67,6 +75,7 @@ export interface ResolvedStreamOptions {
   transport: TransportMode;
   cursor: string;
   formatter: Formatter;
+  rich: boolean;
   chatType: ChatType | undefined;
   threadId: number | undefined;
   businessConnectionId: string | undefined;
@@ -115,6 +124,7 @@ const KNOWN_OPTIONS = new Set<string>([
   "replyToMessageId",
   "canStop",
   "signal",
+  "rich",
   "hideTags",
   "showReasoning",
   "transform",
@@ -187,6 +197,7 @@ export function resolveStreamOptions(
     transport,
     cursor,
     formatter: resolveFormatter(o.format ?? "plain"),
+    rich: optionalBoolean("rich", o.rich, false),
     chatType,
     threadId: optionalInteger("threadId", o.threadId),
     businessConnectionId: o.businessConnectionId,

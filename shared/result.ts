@@ -18,6 +18,8 @@ export interface StreamStats {
   parseFallbacks: number;
   /** Switches from the draft transport to the edit transport. */
   transportSwitches: number;
+  /** Rich messages refused by the server, streamed as Markdown entities instead. */
+  richFallbacks: number;
   /** Messages the user deleted (or that could no longer be edited) while they streamed. */
   messagesLost: number;
 }

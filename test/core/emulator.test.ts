@@ -245,4 +245,37 @@ describe("core against the emulator", () => {
     expect(result.messages).toHaveLength(texts.length);
     expect(emulator.stats().tooManyRequests).toBe(before);
   });
+
+  it("streams Markdown as a rich message when asked, and persists it with one sendRichMessage", async () => {
+    const hub = newHub();
+    const chat = privateChat();
+    const markdown = "# Title\n\nSome **bold** and `code`.\n\n```ts\nconst x = 1;\n```";
+    const result = await hub.streamMessage(chat, words(markdown), { rich: true });
+    const methods = new Set(emulator.calls.filter((c) => c.chatId === chat).map((c) => c.method));
+    expect(methods).toEqual(new Set(["sendRichMessageDraft", "sendRichMessage"]));
+    const [message] = emulator.timeline(chat).messages;
+    expect(message?.versions.at(-1)?.rich).toEqual({ markdown });
+    expect(result.stats.richFallbacks).toBe(0);
+  });
+
+  it("falls back to entities when the server does not know rich messages", async () => {
+    const hub = newHub();
+    const chat = privateChat();
+    emulator.injectFault({
+      method: "sendRichMessageDraft",
+      chatId: chat,
+      nth: 1,
+      error: { code: 404, description: "Not Found" },
+    });
+    const result = await hub.streamMessage(chat, words("Some **bold** text."), {
+      rich: true,
+      format: "markdown",
+    });
+    expect(result.stats.richFallbacks).toBe(1);
+    const [message] = emulator.timeline(chat).messages;
+    expect(message?.versions.at(-1)).toMatchObject({
+      text: "Some bold text.",
+      entities: [{ type: "bold", offset: 5, length: 4 }],
+    });
+  });
 });
