@@ -109,6 +109,7 @@ export class StreamConsumer {
   private readonly formatter;
   /** Telegram refused our entities once: send the same visible text without them from now on. */
   private withoutEntities = false;
+  private viewCache: { segment: Segment; key: string; view: View } | undefined;
   /** Sending Markdown as rich messages; turned off for good if the server does not know them. */
   private rich: boolean;
   private limit: number;
@@ -380,6 +381,15 @@ export class StreamConsumer {
   private view(): View | undefined {
     const seg = this.segments[0];
     if (!seg) return undefined;
+    // Rendering a long Markdown answer costs milliseconds; the loop asks several times per call.
+    const key = `${seg.source.length}|${seg.reasoning.length}|${seg.ended}|${this.rich}|${this.withoutEntities}|${this.consumed}|${this.carry.text}`;
+    if (this.viewCache?.segment === seg && this.viewCache.key === key) return this.viewCache.view;
+    const view = this.render(seg);
+    this.viewCache = { segment: seg, key, view };
+    return view;
+  }
+
+  private render(seg: Segment): View {
     let source = seg.source;
     // A high surrogate at the end waits for its other half.
     if (!seg.ended && /[\uD800-\uDBFF]$/.test(source)) source = source.slice(0, -1);
