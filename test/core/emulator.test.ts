@@ -278,4 +278,26 @@ describe("core against the emulator", () => {
       entities: [{ type: "bold", offset: 5, length: 4 }],
     });
   });
+
+  it("shows reasoning as a quote above the answer, collapsed once the answer starts", async () => {
+    const hub = newHub();
+    const chat = privateChat();
+    async function* thinking() {
+      yield { type: "reasoning" as const, text: "The user greets me. " };
+      await new Promise((r) => setTimeout(r, 80));
+      yield { type: "reasoning" as const, text: "I should greet back." };
+      await new Promise((r) => setTimeout(r, 80));
+      yield { type: "delta" as const, text: "Hello!" };
+    }
+    const result = await hub.streamMessage(chat, thinking(), { showReasoning: true });
+    const drafts = emulator.timeline(chat).drafts.flatMap((d) => d.versions);
+    expect(drafts.some((v) => v.entities.some((e) => e.type === "blockquote"))).toBe(true);
+    const [message] = emulator.timeline(chat).messages;
+    expect(message?.versions.at(-1)).toMatchObject({
+      text: "The user greets me. I should greet back.\n\nHello!",
+      entities: [{ type: "expandable_blockquote", offset: 0, length: 40 }],
+    });
+    expect(result.reasoning).toBe("The user greets me. I should greet back.");
+    expect(result.text).toBe("Hello!");
+  });
 });
