@@ -54,13 +54,22 @@ class RateBucket {
     this.longestWindowMs = Math.max(...budget.windows.map((w) => w.windowMs));
   }
 
-  /** Even spacing between calls: the rate of the tightest window. */
+  /**
+   * Even spacing between calls, slow enough that a full burst plus calls at
+   * this pace never overflow a window: `burst + windowMs / spacing <= limit`.
+   * That keeps the pace steady instead of racing ahead and then stalling until
+   * the window slides (what froze drafts for 25 s in the field). Windows no
+   * larger than the burst (such as "1 per second") are minimum gaps, enforced
+   * by the history check alone.
+   */
   private spacingMs(slowdown: number): number {
-    return (
-      Math.max(...this.budget.windows.map((w) => w.windowMs / w.limit)) *
-      slowdown *
-      (1 + JITTER_MARGIN)
+    const { burst, windows } = this.budget;
+    const spacing = Math.max(
+      ...windows.map((w) =>
+        w.limit > burst ? w.windowMs / (w.limit - burst + 1) : w.windowMs / w.limit,
+      ),
     );
+    return spacing * slowdown * (1 + JITTER_MARGIN);
   }
 
   private refill(now: number, slowdown: number): void {
