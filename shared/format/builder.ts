@@ -216,9 +216,11 @@ export class FormattedTextBuilder {
     if (this.#pendingBreak > 0) {
       // A block ends without trailing whitespace, as the whole text does.
       this.#trimEnd();
-      this.#text += "\n".repeat(this.#pendingBreak);
+      if (this.#text.length > 0) {
+        this.#text += "\n".repeat(this.#pendingBreak);
+        this.#atLineStart = true;
+      }
       this.#pendingBreak = 0;
-      this.#atLineStart = true;
     }
     if (this.#atLineStart) {
       this.#atLineStart = false;

@@ -9,8 +9,9 @@
  * `span class="tg-spoiler"`. Forgiving where Telegram is strict:
  * - a tag still open at the end covers the rest of the text;
  * - a closing tag closes the nearest open tag of its kind and the tags inside
- *   it; one with no open tag to close is dropped;
- * - other tags (`<br>`, `<div>`, `<p>`) and stray `<`/`&` are shown as text;
+ *   it (crossed tags such as `<b><i></b></i>` close at the first closer);
+ * - other tags (`<br>`, `<div>`, `<p>`, `<span>` without the spoiler class),
+ *   closing tags with nothing to close and stray `<`/`&` are shown as text;
  * - a link to a URL Telegram would refuse shows its text only.
  * Whitespace is kept as written; trailing whitespace is removed.
  */
@@ -52,6 +53,13 @@ interface OpenTag {
   attributes: EntityAttributes;
 }
 
+interface TagState {
+  /** The tags open now, innermost last. */
+  open: OpenTag[];
+  /** Kinds closed early by an outer closing tag (`<b><i></b>`), whose own `</i>` is still to come. */
+  closedEarly: Map<string, number>;
+}
+
 /** Renders Telegram-style HTML; see the module comment. */
 export const htmlFormatter: Formatter = Object.freeze({
   name: "html" as const,
@@ -61,11 +69,11 @@ export const htmlFormatter: Formatter = Object.freeze({
     }
     const text = wellFormedSource(source, final).replace(/\r\n?/g, "\n");
     const out = new FormattedTextBuilder();
-    const open: OpenTag[] = [];
+    const tags: TagState = { open: [], closedEarly: new Map() };
     for (const token of tokenizeHtml(text, final, TAG_NAMES)) {
       if (token.kind === "text") out.append(token.text);
-      else if (token.kind === "open") openTag(token, open, out);
-      else closeTag(token, open, out);
+      else if (token.kind === "open") openTag(token, tags.open, out);
+      else closeTag(token, tags, out);
     }
     return out.build();
   },
@@ -107,17 +115,21 @@ function openTag(
 
 function closeTag(
   token: Extract<HtmlToken, { kind: "close" }>,
-  open: OpenTag[],
+  tags: TagState,
   out: FormattedTextBuilder,
 ): void {
   const kind = KINDS[token.name];
-  if (kind === undefined) {
-    out.append(token.raw);
+  const index = tags.open.findLastIndex((tag) => tag.kind === kind);
+  if (kind === undefined || index === -1) {
+    const early = kind === undefined ? 0 : (tags.closedEarly.get(kind) ?? 0);
+    if (kind !== undefined && early > 0) tags.closedEarly.set(kind, early - 1);
+    else out.append(token.raw);
     return;
   }
-  const index = open.findLastIndex((tag) => tag.kind === kind);
-  if (index === -1) return;
-  for (const tag of open.splice(index).reverse()) {
+  const closing = tags.open.splice(index).reverse();
+  for (const tag of closing) {
     if (tag.handle !== undefined) out.close(tag.handle);
+    if (tag !== closing.at(-1))
+      tags.closedEarly.set(tag.kind, (tags.closedEarly.get(tag.kind) ?? 0) + 1);
   }
 }

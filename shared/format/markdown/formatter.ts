@@ -13,7 +13,7 @@ import type { FormattedText } from "../../types.js";
 import { describe } from "../format-checks.js";
 import type { Formatter } from "../formatter.js";
 import { wellFormedSource } from "../unicode.js";
-import { blockRunStarts } from "./blocks.js";
+import { splitBlockRuns } from "./blocks.js";
 import { parseMarkdown } from "./parse.js";
 import { renderMarkdownTree } from "./render-tree.js";
 import { closeOpenInline, holdBackUnfinishedSyntax } from "./streaming-tail.js";
@@ -34,9 +34,9 @@ export const markdownFormatter: Formatter = Object.freeze({
       throw new TypeError(`source must be a string, got ${describe(source)}`);
     }
     const text = wellFormedSource(source, final).replace(/\r\n?/g, "\n");
-    const starts = blockRunStarts(text);
+    const { starts, preamble } = splitBlockRuns(text);
     const parts = starts.map((start, index) => {
-      const run = text.slice(start, starts[index + 1] ?? text.length);
+      const run = preamble + text.slice(start, starts[index + 1] ?? text.length);
       const last = index === starts.length - 1;
       return last && !final ? renderUnfinished(run) : renderFinished(run);
     });
