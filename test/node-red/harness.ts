@@ -67,6 +67,8 @@ export interface HarnessOptions {
   credentials?: Record<string, string>;
   /** The emulator to use instead of a new one. */
   reuse?: Emulator;
+  /** The node module to load instead of the TypeScript source, e.g. the built bundle. */
+  nodeModule?: unknown;
 }
 
 /** The flow the harness loads, for tests that inspect it. */
@@ -139,7 +141,7 @@ export async function loadHarness(options: HarnessOptions = {}): Promise<Harness
     options.reuse ?? (await startEmulator({ timeScale: TIME_SCALE, ...options.emulator }));
   current = emulator;
   await helper.load(
-    [streamgramNodes, ...(options.extraTypes ?? [])],
+    [options.nodeModule ?? streamgramNodes, ...(options.extraTypes ?? [])],
     harnessFlow(emulator.apiRoot, options),
     {
       bot: options.credentials ?? { token: TOKEN },
