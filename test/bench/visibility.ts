@@ -201,8 +201,9 @@ export interface DeliveryCheck {
 
 /**
  * Compare the text of the finished messages (in order) with the answer.
- * Each message is located in the answer (where the previous one ended, or
- * anywhere if it repeats earlier text) and matched as far as it agrees;
+ * Each message is located in the answer (where the previous one ended, else
+ * further on, else anywhere: it repeats earlier text) and matched as far as
+ * it agrees;
  * answer characters covered by no message are lost, message characters that
  * cover an already covered answer character or match nothing are duplicated.
  */
@@ -217,7 +218,9 @@ export function checkDelivery(answer: string, finishedTexts: readonly string[]):
     const text = countable(raw);
     if (text.length === 0) continue;
     const probe = text.slice(0, 32);
-    let start = expected.startsWith(probe, next) ? next : expected.indexOf(probe);
+    // Where the previous message ended, else further on (a message went missing), else anywhere (a repeat).
+    let start = expected.startsWith(probe, next) ? next : expected.indexOf(probe, next);
+    if (start < 0) start = expected.indexOf(probe);
     if (start < 0) start = expected.indexOf(text.slice(0, 8));
     if (start < 0) {
       unmatched += text.length;
