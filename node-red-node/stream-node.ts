@@ -75,13 +75,11 @@ function seconds(name: string, value: unknown, fallback: number): number {
 
 /** The update msg sent on output 1 for `update`. */
 export function updateMessage(streamId: string, update: PlatformUpdate): NodeMessage {
-  const payload: Record<string, unknown> = {
-    action: update.action,
-    chatId: update.chatId,
-    messageId: update.messageId,
-    text: update.text,
-    entities: update.entities,
-  };
+  const payload: Record<string, unknown> = { action: update.action, chatId: update.chatId };
+  // A draft has no message id yet.
+  if (update.messageId !== undefined) payload.messageId = update.messageId;
+  payload.text = update.text;
+  payload.entities = update.entities;
   if (update.threadId !== undefined) payload.threadId = update.threadId;
   if (update.draftId !== undefined) payload.draftId = update.draftId;
   return { payload, streamId };

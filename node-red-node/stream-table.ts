@@ -77,11 +77,6 @@ export class StreamTable {
     }
   }
 
-  /** Streams still receiving messages. */
-  get size(): number {
-    return this.streams.size;
-  }
-
   /** Streams not finished yet: those receiving messages and those still persisting their text. */
   get running(): number {
     return this.unsettled;

@@ -5,7 +5,7 @@
  * (and error output) back as the acknowledgement.
  */
 import { createRequire } from "node:module";
-import { Api, GrammyError } from "grammy";
+import { Api } from "grammy";
 import { afterEach, describe, expect, it } from "vitest";
 import type { SenderPayload } from "../../node-red-node/emit-only-api.js";
 import type { StreamResult } from "../../shared/result.js";
@@ -22,6 +22,7 @@ import {
   visibleTexts,
   waitFor,
 } from "./harness.js";
+import { SENDER_FUNCTION, telegramSender } from "./sender-stand-in.js";
 
 const require = createRequire(import.meta.url);
 const functionNode = require("@node-red/nodes/core/function/10-function.js");
@@ -35,60 +36,6 @@ afterEach(async () => {
   await unloadHarness();
   emulator = undefined;
 });
-
-/**
- * What the sender node does with one operation, through node-telegram-bot-api:
- * `sendMessage(chatId, content, options)`, `editMessageText(content, options)`,
- * `sendChatAction(chatId, content)`. Its failures read `ETELEGRAM: <code> <description>`.
- */
-function telegramSender(api: Api) {
-  return async (operation: SenderPayload): Promise<unknown> => {
-    try {
-      if (operation.type === "message") {
-        return await api.raw.sendMessage({
-          chat_id: operation.chatId,
-          text: operation.content,
-          ...operation.options,
-        } as never);
-      }
-      if (operation.type === "editMessageText") {
-        return await api.raw.editMessageText({
-          text: operation.content,
-          ...operation.options,
-        } as never);
-      }
-      return await api.raw.sendChatAction({
-        chat_id: operation.chatId,
-        action: operation.content,
-        ...operation.options,
-      } as never);
-    } catch (error) {
-      if (error instanceof GrammyError)
-        throw new Error(`ETELEGRAM: ${error.error_code} ${error.description}`);
-      throw error;
-    }
-  };
-}
-
-/**
- * The sender node, played by a function node: output 1 passes the msg on with
- * `payload.content` replaced by Telegram's result and `payload.sentMessageId`
- * set; output 2 (the sender's optional error output) carries `msg.error`.
- */
-const SENDER_FUNCTION = `
-const send = global.get("telegramSender");
-send(msg.payload).then((result) => {
-  msg.payload.content = result;
-  if (result && result.message_id !== undefined) msg.payload.sentMessageId = result.message_id;
-  node.send([msg, null]);
-  node.done();
-}, (error) => {
-  msg.error = "Caught exception in sender node:\\r\\n" + error + "\\r\\nwhen processing message: ...";
-  node.send([null, msg]);
-  node.done();
-});
-return null;
-`;
 
 interface EmitOnlyFlow {
   node?: Record<string, unknown>;
