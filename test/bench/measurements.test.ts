@@ -4,8 +4,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_EMULATOR_LIMITS } from "../emulator/index.js";
 import type { ChatTimeline } from "../emulator/index.js";
+import { DEFAULT_EMULATOR_LIMITS } from "../emulator/index.js";
 import { callsAllowed, rateBound } from "./bound.js";
 import { planAnswer, proseText, seededRandom } from "./producer.js";
 import {
@@ -49,12 +49,16 @@ describe("planAnswer", () => {
 
   it("keeps the mean speed it was asked for", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 20, max: 800 }), fc.integer({ min: 0, max: 1000 }), (speed, seed) => {
-        const plan = planAnswer({ size: 3000, charsPerSecond: speed, seed });
-        const actual = plan.text.length / (plan.durationMs / 1000);
-        expect(actual).toBeGreaterThan(speed * 0.85);
-        expect(actual).toBeLessThan(speed * 1.15);
-      }),
+      fc.property(
+        fc.integer({ min: 20, max: 800 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (speed, seed) => {
+          const plan = planAnswer({ size: 3000, charsPerSecond: speed, seed });
+          const actual = plan.text.length / (plan.durationMs / 1000);
+          expect(actual).toBeGreaterThan(speed * 0.85);
+          expect(actual).toBeLessThan(speed * 1.15);
+        },
+      ),
       { numRuns: 50 },
     );
   });
@@ -68,7 +72,9 @@ describe("planAnswer", () => {
   it("rejects a speed, size or tool call count that makes no sense", () => {
     expect(() => planAnswer({ size: 100, charsPerSecond: 0, seed: 1 })).toThrow(RangeError);
     expect(() => planAnswer({ size: 0, charsPerSecond: 10, seed: 1 })).toThrow(RangeError);
-    expect(() => planAnswer({ size: 100, charsPerSecond: 10, toolCalls: -1, seed: 1 })).toThrow(RangeError);
+    expect(() => planAnswer({ size: 100, charsPerSecond: 10, toolCalls: -1, seed: 1 })).toThrow(
+      RangeError,
+    );
   });
 });
 
@@ -114,12 +120,27 @@ describe("firstVisibleTimes", () => {
       timeline(
         [{ id: 1, versions: [[30, "Hello world,"]] }],
         [
-          { id: 5, versions: [[10, "Hel ▉"], [20, "Hello wo ▉"]], vanishedAt: 30 },
-          { id: 6, versions: [[40, "ag ▉"], [50, "again"]] },
+          {
+            id: 5,
+            versions: [
+              [10, "Hel ▉"],
+              [20, "Hello wo ▉"],
+            ],
+            vanishedAt: 30,
+          },
+          {
+            id: 6,
+            versions: [
+              [40, "ag ▉"],
+              [50, "again"],
+            ],
+          },
         ],
       ),
     );
-    expect(Array.from(seen)).toEqual([10, 10, 10, 20, 20, 20, 20, 30, 30, 30, 30, 40, 40, 50, 50, 50]);
+    expect(Array.from(seen)).toEqual([
+      10, 10, 10, 20, 20, 20, 20, 30, 30, 30, 30, 40, 40, 50, 50, 50,
+    ]);
   });
 
   it("counts nothing after a wrong character until a version is right again", () => {
@@ -127,7 +148,13 @@ describe("firstVisibleTimes", () => {
     const seen = firstVisibleTimes(
       expected,
       timeline([
-        { id: 1, versions: [[10, "abXdef"], [20, "abcdef"]] },
+        {
+          id: 1,
+          versions: [
+            [10, "abXdef"],
+            [20, "abcdef"],
+          ],
+        },
         { id: 2, versions: [[15, "zzz"]] },
       ]),
     );
@@ -164,7 +191,8 @@ function splitInto(text: string, count: number, jitter: number[]): string[] {
   const out: string[] = [];
   let start = 0;
   for (let i = 1; i <= count; i++) {
-    const end = i === count ? text.length : Math.floor((text.length * (i + 0.2 * (jitter[i] ?? 0))) / count);
+    const end =
+      i === count ? text.length : Math.floor((text.length * (i + 0.2 * (jitter[i] ?? 0))) / count);
     out.push(text.slice(start, end).trim());
     start = end;
   }
@@ -172,14 +200,23 @@ function splitInto(text: string, count: number, jitter: number[]): string[] {
 }
 
 describe("checkDelivery", () => {
-  const answer = fc.integer({ min: 0, max: 10_000 }).map((seed) => proseText(1500, seededRandom(seed)));
+  const answer = fc
+    .integer({ min: 0, max: 10_000 })
+    .map((seed) => proseText(1500, seededRandom(seed)));
   const count = fc.integer({ min: 1, max: 6 });
-  const jitter = fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 7, maxLength: 7 });
+  const jitter = fc.array(fc.double({ min: -1, max: 1, noNaN: true }), {
+    minLength: 7,
+    maxLength: 7,
+  });
 
   it("finds nothing lost or repeated however the answer was split", () => {
     fc.assert(
       fc.property(answer, count, jitter, (text, n, j) => {
-        expect(checkDelivery(text, splitInto(text, n, j))).toEqual({ lost: 0, duplicated: 0, cursorLeft: 0 });
+        expect(checkDelivery(text, splitInto(text, n, j))).toEqual({
+          lost: 0,
+          duplicated: 0,
+          cursorLeft: 0,
+        });
       }),
     );
   });
@@ -191,9 +228,17 @@ describe("checkDelivery", () => {
         const index = pick % messages.length;
         const message = messages[index] as string;
         const without = messages.filter((_, i) => i !== index);
-        expect(checkDelivery(text, without)).toEqual({ lost: countable(message).length, duplicated: 0, cursorLeft: 0 });
+        expect(checkDelivery(text, without)).toEqual({
+          lost: countable(message).length,
+          duplicated: 0,
+          cursorLeft: 0,
+        });
         const twice = [...messages.slice(0, index + 1), message, ...messages.slice(index + 1)];
-        expect(checkDelivery(text, twice)).toEqual({ lost: 0, duplicated: countable(message).length, cursorLeft: 0 });
+        expect(checkDelivery(text, twice)).toEqual({
+          lost: 0,
+          duplicated: countable(message).length,
+          cursorLeft: 0,
+        });
       }),
     );
   });
@@ -218,13 +263,17 @@ describe("rateBound", () => {
     // Drafts: 20 per 5 s and 40 per 30 s. A 10 s answer gets 40 updates: one per 250 ms.
     expect(rateBound(DEFAULT_EMULATOR_LIMITS, "private", 1, 10_000).meanLagMs).toBe(125);
     // A 400 s answer: 40 per 30 s wins, 560 updates.
-    expect(rateBound(DEFAULT_EMULATOR_LIMITS, "private", 1, 400_000).intervalMs).toBeCloseTo(400_000 / 560);
+    expect(rateBound(DEFAULT_EMULATOR_LIMITS, "private", 1, 400_000).intervalMs).toBeCloseTo(
+      400_000 / 560,
+    );
     // Groups: 3 per 2 s and 20 per minute; a minute-long answer gets 20.
     expect(rateBound(DEFAULT_EMULATOR_LIMITS, "group", 1, 60_000).meanLagMs).toBe(1500);
   });
 
   it("shares the bot's 30 calls per second between its chats", () => {
-    expect(rateBound(DEFAULT_EMULATOR_LIMITS, "private", 100, 10_000).intervalMs).toBeCloseTo(10_000 / 3);
+    expect(rateBound(DEFAULT_EMULATOR_LIMITS, "private", 100, 10_000).intervalMs).toBeCloseTo(
+      10_000 / 3,
+    );
     expect(callsAllowed(DEFAULT_EMULATOR_LIMITS.global, 10_000)).toBe(300);
   });
 

@@ -97,9 +97,10 @@ function splitIntoParts(text: string, parts: number): string[] {
   const out: string[] = [];
   let start = 0;
   for (let i = 1; i < parts; i++) {
-    const target = Math.round((text.length * i) / parts);
+    // Never before the previous cut: parts follow each other, they never overlap.
+    const target = Math.max(start, Math.round((text.length * i) / parts));
     let cut = text.indexOf("\n\n", target);
-    if (cut < 0 || cut <= start) cut = target;
+    if (cut < 0) cut = target;
     out.push(text.slice(start, cut));
     start = cut;
   }

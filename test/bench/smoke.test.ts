@@ -64,7 +64,9 @@ describe("npm run bench (smoke)", () => {
         expect(figures.status).toBe("n/a");
         continue;
       }
-      expect(figures.status, `${figures.scenario} / ${figures.contender}: ${figures.error}`).toBe("ok");
+      expect(figures.status, `${figures.scenario} / ${figures.contender}: ${figures.error}`).toBe(
+        "ok",
+      );
       expect(figures.unfinished).toBe(0);
       expect(figures.calls).toBeGreaterThan(0);
       expect(figures.firstVisibleMs).toBeGreaterThan(0);
@@ -79,7 +81,9 @@ describe("npm run bench (smoke)", () => {
   });
 
   it("shows streamgram with zero 429s, nothing lost, nothing repeated, no cursor left", () => {
-    for (const figures of cells.filter((c) => c.contender.startsWith("streamgram") && c.status !== "n/a")) {
+    for (const figures of cells.filter(
+      (c) => c.contender.startsWith("streamgram") && c.status !== "n/a",
+    )) {
       const label = `${figures.scenario} / ${figures.contender}`;
       expect(figures.tooManyRequests, label).toBe(0);
       expect(figures.lost, label).toBe(0);

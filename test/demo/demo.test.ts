@@ -191,7 +191,11 @@ describe("npm run demo", () => {
               type: entityType,
               offset: fc.integer({ min: 0, max: text.length }),
               length: fc.integer({ min: 1, max: text.length }),
-              url: fc.constantFrom("https://example.org/a?b=1", "javascript:alert(1)", "data:text/html,<b>x</b>"),
+              url: fc.constantFrom(
+                "https://example.org/a?b=1",
+                "javascript:alert(1)",
+                "data:text/html,<b>x</b>",
+              ),
               language: fc.constantFrom("ts", "<img src=x>"),
             }),
             { maxLength: 8 },
@@ -200,7 +204,9 @@ describe("npm run demo", () => {
       );
     const cases = fc.sample(sample, 300);
     const drawn = await page.evaluate((all) => {
-      const draw = (window as unknown as { formattedText: (t: string, e: unknown[]) => HTMLElement }).formattedText;
+      const draw = (
+        window as unknown as { formattedText: (t: string, e: unknown[]) => HTMLElement }
+      ).formattedText;
       return all.map(({ text, entities }) => {
         const element = draw(text, entities);
         return {

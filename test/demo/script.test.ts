@@ -4,9 +4,14 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type DemoScript, defaultScript, playScript, scriptParts } from "../../examples/demo/script.js";
-import { seededRandom } from "../bench/producer.js";
+import {
+  type DemoScript,
+  defaultScript,
+  playScript,
+  scriptParts,
+} from "../../examples/demo/script.js";
 import type { StreamEvent } from "../../shared/index.js";
+import { seededRandom } from "../bench/producer.js";
 
 async function collect(events: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
   const out: StreamEvent[] = [];
@@ -35,9 +40,13 @@ describe("playScript", () => {
     await fc.assert(
       fc.asyncProperty(fc.array(step, { maxLength: 8 }), fc.integer(), async (steps, seed) => {
         const script: DemoScript = { steps, charsPerSecond: [50_000, 100_000] };
-        const events = await collect(playScript(script, { timeScale: 0.01, random: seededRandom(seed) }));
+        const events = await collect(
+          playScript(script, { timeScale: 0.01, random: seededRandom(seed) }),
+        );
         expect(partsOf(events)).toEqual(scriptParts(script));
-        expect(events.filter((e) => e.type === "segment")).toHaveLength(steps.filter((s) => "toolCall" in s).length);
+        expect(events.filter((e) => e.type === "segment")).toHaveLength(
+          steps.filter((s) => "toolCall" in s).length,
+        );
         for (const event of events) {
           if (event.type !== "delta") continue;
           expect(event.text.length).toBeGreaterThanOrEqual(1);
@@ -65,7 +74,10 @@ describe("playScript", () => {
   it("ends early, without an error, when the signal aborts", async () => {
     const controller = new AbortController();
     const events: StreamEvent[] = [];
-    for await (const event of playScript(defaultScript(), { timeScale: 0.01, signal: controller.signal })) {
+    for await (const event of playScript(defaultScript(), {
+      timeScale: 0.01,
+      signal: controller.signal,
+    })) {
       events.push(event);
       if (events.length === 20) controller.abort();
     }
@@ -73,8 +85,12 @@ describe("playScript", () => {
   });
 
   it("rejects a speed range or time scale that makes no sense", async () => {
-    await expect(collect(playScript({ steps: [], charsPerSecond: [0, 10] }))).rejects.toThrow(RangeError);
-    await expect(collect(playScript({ steps: [], charsPerSecond: [20, 10] }))).rejects.toThrow(RangeError);
+    await expect(collect(playScript({ steps: [], charsPerSecond: [0, 10] }))).rejects.toThrow(
+      RangeError,
+    );
+    await expect(collect(playScript({ steps: [], charsPerSecond: [20, 10] }))).rejects.toThrow(
+      RangeError,
+    );
     await expect(collect(playScript({ steps: [] }, { timeScale: 0 }))).rejects.toThrow(RangeError);
   });
 });
