@@ -211,8 +211,8 @@ describe("npm run demo", () => {
         const element = draw(text, entities);
         return {
           text: element.textContent ?? "",
-          tags: [...element.querySelectorAll("*")].map((e) => e.tagName),
-          links: [...element.querySelectorAll("a")].map((a) => a.getAttribute("href") ?? ""),
+          tags: Array.from(element.querySelectorAll("*")).map((e) => e.tagName),
+          links: Array.from(element.querySelectorAll("a")).map((a) => a.getAttribute("href") ?? ""),
         };
       });
     }, cases);
