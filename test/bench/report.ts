@@ -89,8 +89,10 @@ export function markdownTable(cells: readonly CellFigures[]): string {
 /** What the columns mean, printed under the tables. */
 export const LEGEND = [
   "first text: request to first character on screen (p95 across chats). Includes the model's own silence.",
-  "mean/p95 lag: for every character, when the user first saw it (draft or message) minus when the model emitted it.",
-  "final: last token to the last finished message persisted (p95 across chats).",
+  "mean/p95 lag: for every character, when the user first saw it (draft or message) minus when the model emitted it;",
+  "  only characters that were shown count (see lost).",
+  "final: last token to the last finished message persisted (p95 across chats); timeout: not finished 45 s",
+  "  (plus 50 ms per chat) after the last token, when the bench stops waiting.",
   "calls, 429s: Bot API calls the emulator received from the contender, and its Too Many Requests replies.",
   "lost/dup: characters (whitespace ignored) missing from, or repeated in, the finished messages.",
   "bound: mean lag of an ideal streamer spacing updates evenly at the chat's budget (drafts in private chats,",

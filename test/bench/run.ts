@@ -247,15 +247,27 @@ async function finishCell(
   ]);
   clearTimeout(timer);
   await playback.finished;
+  // Which chats made it in time, before aborting the rest settles their promises.
+  const finishedInTime = [...cell.finished];
   if (outcome === "timeout") cell.controller.abort(new Error("bench deadline"));
   const timelines = await options.host.timelines(cell.chatIds);
   const stats = await options.host.callStats(cell.botId);
-  return measureCell(scenario, cell, plan, playback, timelines, stats, options.timeScale);
+  return measureCell(
+    scenario,
+    cell,
+    finishedInTime,
+    plan,
+    playback,
+    timelines,
+    stats,
+    options.timeScale,
+  );
 }
 
 function measureCell(
   scenario: Scenario,
   cell: Cell,
+  finishedInTime: readonly boolean[],
   plan: AnswerPlan,
   playback: Playback,
   timelines: ChatTimeline[],
@@ -291,9 +303,11 @@ function measureCell(
     const lastVersionAt = Math.max(
       ...finished.map((m) => m.versions[m.versions.length - 1]?.at ?? Number.NaN),
     );
-    finals.push(cell.finished[i] && finished.length > 0 ? lastVersionAt - lastTokenAt : Number.NaN);
+    finals.push(
+      finishedInTime[i] && finished.length > 0 ? lastVersionAt - lastTokenAt : Number.NaN,
+    );
   });
-  const unfinished = cell.finished.filter((f) => !f).length;
+  const unfinished = finishedInTime.filter((f) => !f).length;
   const silence = scenario.answer.silenceMs ?? 0;
   const bound = rateBound(
     DEFAULT_EMULATOR_LIMITS,
