@@ -42,6 +42,9 @@ export default defineConfig([
     format: ["cjs"],
     target: "node20",
     noExternal: [/.*/],
+    // node-fetch (inside grammY) checks the AbortSignal class by name; esbuild's
+    // renaming would make every call fail.
+    keepNames: true,
     onSuccess: async () => {
       mkdirSync("dist/node-red", { recursive: true });
       cpSync("node-red-node/streamgram.html", "dist/node-red/streamgram.html");

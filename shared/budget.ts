@@ -39,8 +39,21 @@ const RECOVERY_FACTOR = 0.97;
  * One rate budget (sliding windows plus even spacing with a burst allowance)
  * as a token bucket checked against the exact call history.
  */
+/**
+ * One call in a bucket's history. Telegram counts a call when it arrives, some
+ * time between our send and its reply: until the reply, the call may still
+ * arrive "now"; after it, it arrived at the latest when the reply came. Windows
+ * are checked against that latest possible arrival, so no network delay can
+ * make calls bunch up past a limit.
+ */
+export interface CallRecord {
+  /** The latest time the call can have arrived; `undefined` while it is in flight. */
+  arrivedBy: number | undefined;
+  grantedAt: number;
+}
+
 class RateBucket {
-  private readonly history: number[] = [];
+  private history: CallRecord[] = [];
   private tokens: number;
   private refilledAt: number;
   private readonly longestWindowMs: number;
@@ -83,34 +96,29 @@ class RateBucket {
     this.refill(now, slowdown);
     let at = now;
     if (this.tokens < 1) at = now + (1 - this.tokens) * this.spacingMs(slowdown);
+    // Latest possible arrival of each recent call, newest first; in-flight calls count as arriving now or later.
+    const arrivals = this.history
+      .map((c) => c.arrivedBy ?? Number.POSITIVE_INFINITY)
+      .sort((a, b) => b - a);
     for (const w of this.budget.windows) {
-      const inWindow = this.countSince(at - w.windowMs);
-      if (inWindow >= w.limit) {
-        // The call that must leave the window before another fits.
-        const blocker = this.history[this.history.length - w.limit];
-        if (blocker !== undefined)
-          at = Math.max(at, blocker + w.windowMs * (1 + JITTER_MARGIN) + JITTER_MS);
+      // The call that must leave the window before another fits.
+      const blocker = arrivals[w.limit - 1];
+      if (blocker !== undefined) {
+        at = Math.max(at, blocker + w.windowMs * (1 + JITTER_MARGIN) + JITTER_MS);
       }
     }
     return at;
   }
 
-  private countSince(since: number): number {
-    let n = 0;
-    for (let i = this.history.length - 1; i >= 0; i--) {
-      if ((this.history[i] ?? 0) <= since) break;
-      n++;
-    }
-    return n;
-  }
-
-  take(now: number, slowdown: number): void {
+  /** Record a call granted at `now`; settle the returned record when its reply arrives. */
+  take(now: number, slowdown: number): CallRecord {
     this.refill(now, slowdown);
     this.tokens = Math.max(0, this.tokens - 1);
-    this.history.push(now);
-    while (this.history.length > 0 && (this.history[0] ?? 0) <= now - this.longestWindowMs) {
-      this.history.shift();
-    }
+    const record: CallRecord = { arrivedBy: undefined, grantedAt: now };
+    const horizon = now - this.longestWindowMs * (1 + JITTER_MARGIN) - JITTER_MS;
+    this.history = this.history.filter((c) => c.arrivedBy === undefined || c.arrivedBy > horizon);
+    this.history.push(record);
+    return record;
   }
 
   /** Forget the burst allowance: after a 429 the next call waits a full spacing. */
@@ -120,8 +128,9 @@ class RateBucket {
   }
 
   idleSince(now: number): boolean {
-    const last = this.history[this.history.length - 1];
-    return last === undefined || last <= now - this.longestWindowMs;
+    return this.history.every(
+      (c) => c.arrivedBy !== undefined && c.arrivedBy <= now - this.longestWindowMs,
+    );
   }
 }
 
@@ -157,12 +166,18 @@ export class ChatBudget {
   }
 }
 
+/** A granted call. */
+export interface BudgetSlot {
+  /** The call's reply or failure arrived (idempotent). */
+  settle(): void;
+}
+
 interface Waiter {
   chat: ChatBudget;
   kind: BudgetKind;
   priority: number;
   seq: number;
-  resolve: () => void;
+  resolve: (slot: BudgetSlot) => void;
   reject: (reason: unknown) => void;
   signal?: AbortSignal;
   onAbort?: () => void;
@@ -191,6 +206,10 @@ export class BotBudget {
   private readonly clock: Clock;
   private readonly chats = new Map<string, ChatBudget>();
   private readonly global: RateBucket;
+  /** No call to any chat before this time: Telegram penalised the whole bot. */
+  private globalPenaltyUntil = 0;
+  /** 1 normally; grows after a bot-wide 429 so it does not recur. */
+  private globalSlowdown = 1;
   private waiters: Waiter[] = [];
   private seq = 0;
   private timer: unknown;
@@ -222,14 +241,17 @@ export class BotBudget {
    * Wait for a slot of `kind` in `chat` and the bot's global budget, then take it.
    * Finals are granted before previews that wait for the same chat.
    * Rejects with the signal's reason if `signal` aborts first.
+   *
+   * Call the returned slot's `settle()` when the call's reply (or failure)
+   * arrives: until then the call counts as arriving at any moment.
    */
   acquire(
     chat: ChatBudget,
     kind: BudgetKind,
     priority: BudgetPriority,
     signal?: AbortSignal,
-  ): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  ): Promise<BudgetSlot> {
+    return new Promise<BudgetSlot>((resolve, reject) => {
       if (signal?.aborted) {
         reject(signal.reason);
         return;
@@ -262,10 +284,19 @@ export class BotBudget {
    */
   penalize(chat: ChatBudget, retryAfterMs: number): void {
     const now = this.clock.now();
-    chat.penaltyUntil = Math.max(
-      chat.penaltyUntil,
-      now + retryAfterMs * this.timeScale + PENALTY_MARGIN_MS,
-    );
+    const until = now + retryAfterMs * this.timeScale + PENALTY_MARGIN_MS;
+    // A 429 does not say whether the chat or the whole bot is penalised. Two chats
+    // penalised at once means the bot is: then no chat may call before it ends,
+    // because every call made during a penalty lengthens it.
+    for (const other of this.chats.values()) {
+      if (other !== chat && other.penaltyUntil > now) {
+        this.globalPenaltyUntil = Math.max(this.globalPenaltyUntil, until, other.penaltyUntil);
+        this.globalSlowdown = Math.min(MAX_SLOWDOWN, this.globalSlowdown * BACKOFF_FACTOR);
+        this.global.drain(now);
+        break;
+      }
+    }
+    chat.penaltyUntil = Math.max(chat.penaltyUntil, until);
     chat.slowdown = Math.min(MAX_SLOWDOWN, chat.slowdown * BACKOFF_FACTOR);
     chat.message.drain(now);
     chat.draft.drain(now);
@@ -275,11 +306,12 @@ export class BotBudget {
   /** A call to `chat` succeeded: let a slowed chat recover its pace gradually. */
   succeeded(chat: ChatBudget): void {
     chat.slowdown = Math.max(1, chat.slowdown * RECOVERY_FACTOR);
+    this.globalSlowdown = Math.max(1, this.globalSlowdown * RECOVERY_FACTOR);
   }
 
   /** Milliseconds until `chat` may be called again because of a penalty (0 if none). */
   penaltyRemaining(chat: ChatBudget): number {
-    return Math.max(0, chat.penaltyUntil - this.clock.now());
+    return Math.max(0, Math.max(chat.penaltyUntil, this.globalPenaltyUntil) - this.clock.now());
   }
 
   /** Scale a real duration the same way the limits are scaled (for keep-alives and timeouts). */
@@ -303,14 +335,24 @@ export class BotBudget {
       const key = `${waiter.chat.key}:${waiter.kind}`;
       const at = Math.max(
         waiter.chat.availableAt(waiter.kind, now),
-        this.global.availableAt(now, 1),
+        this.global.availableAt(now, this.globalSlowdown),
+        this.globalPenaltyUntil,
       );
       if (!blocked.has(key) && at <= now) {
-        waiter.chat.bucket(waiter.kind).take(now, waiter.chat.slowdown);
-        this.global.take(now, 1);
+        const records = [
+          waiter.chat.bucket(waiter.kind).take(now, waiter.chat.slowdown),
+          this.global.take(now, this.globalSlowdown),
+        ];
         if (waiter.signal && waiter.onAbort)
           waiter.signal.removeEventListener("abort", waiter.onAbort);
-        waiter.resolve();
+        waiter.resolve({
+          settle: () => {
+            if (records[0]?.arrivedBy !== undefined) return;
+            const at = this.clock.now();
+            for (const record of records) record.arrivedBy = at;
+            this.grant();
+          },
+        });
       } else {
         blocked.add(key);
         remaining.push(waiter);

@@ -1,4 +1,4 @@
-import type { BudgetKind, BudgetPriority, ChatBudget } from "./budget.js";
+import type { BudgetKind, BudgetPriority, BudgetSlot, ChatBudget } from "./budget.js";
 import { closeFence, FENCE_RESERVE, openFenceAtEnd, reopenFence } from "./code-fence.js";
 import {
   type ApiFailure,
@@ -109,6 +109,8 @@ export class StreamConsumer {
   private readonly formatter;
   /** Telegram refused our entities once: send the same visible text without them from now on. */
   private withoutEntities = false;
+  /** The budget slot of the call being made, settled when its reply arrives. */
+  private granted: BudgetSlot | undefined;
   private viewCache: { segment: Segment; key: string; view: View } | undefined;
   /** Sending Markdown as rich messages; turned off for good if the server does not know them. */
   private rich: boolean;
@@ -501,17 +503,24 @@ export class StreamConsumer {
           continue;
         }
         const kind = this.kindOf(step);
-        if (!(await this.acquire(kind, step.type === "finish" ? "final" : "preview"))) continue;
-        // Latest wins: build the call from the state as it is now, not as it was when we started waiting.
-        const latest = this.plan();
-        if (
-          latest.type === "end" ||
-          latest.type === "idle" ||
-          latest.type === "drop" ||
-          this.kindOf(latest) !== kind
-        )
-          continue;
-        await this.perform(latest);
+        const granted = await this.acquire(kind, step.type === "finish" ? "final" : "preview");
+        if (!granted) continue;
+        this.granted = granted;
+        try {
+          // Latest wins: build the call from the state as it is now, not as it was when we started waiting.
+          const latest = this.plan();
+          if (
+            latest.type === "end" ||
+            latest.type === "idle" ||
+            latest.type === "drop" ||
+            this.kindOf(latest) !== kind
+          )
+            continue;
+          await this.perform(latest);
+        } finally {
+          granted.settle();
+          this.granted = undefined;
+        }
       }
     } catch (error) {
       this.controller.abort(error);
@@ -555,10 +564,13 @@ export class StreamConsumer {
   }
 
   /**
-   * Wait for a slot. Returns false when the wait was cut short because the
+   * Wait for a slot. Returns undefined when the wait was cut short because the
    * state changed (a final became due); the caller plans again.
    */
-  private async acquire(kind: BudgetKind, priority: BudgetPriority): Promise<boolean> {
+  private async acquire(
+    kind: BudgetKind,
+    priority: BudgetPriority,
+  ): Promise<BudgetSlot | undefined> {
     const waitFor = new AbortController();
     let deadlineTimer: unknown;
     if (priority === "preview") this.interrupt = waitFor;
@@ -574,11 +586,10 @@ export class StreamConsumer {
       );
     }
     try {
-      await this.hub.budget.acquire(this.budget, kind, priority, waitFor.signal);
-      return true;
+      return await this.hub.budget.acquire(this.budget, kind, priority, waitFor.signal);
     } catch (reason) {
       if (reason === "deadline") throw this.deliveryError("penalty_too_long");
-      return false;
+      return undefined;
     } finally {
       if (deadlineTimer !== undefined) this.hub.clock.clearTimeout(deadlineTimer);
       if (this.interrupt === waitFor) this.interrupt = undefined;
@@ -718,7 +729,10 @@ export class StreamConsumer {
     const timeout = new AbortController();
     const timer = this.hub.clock.setTimeout(() => timeout.abort(), this.hub.callTimeoutMs);
     try {
-      const result = await this.hub.api.call(method, payload, timeout.signal);
+      const result = await this.hub.api.call(method, payload, timeout.signal).finally(() => {
+        // The reply is in: Telegram has counted the call by now.
+        this.granted?.settle();
+      });
       this.hub.budget.succeeded(this.budget);
       return { ok: true, result };
     } catch (error) {

@@ -8,6 +8,7 @@ export {
   BotBudget,
   type BudgetKind,
   type BudgetPriority,
+  type BudgetSlot,
   ChatBudget,
   type Clock,
 } from "./budget.js";

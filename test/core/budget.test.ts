@@ -16,6 +16,26 @@ function withinWindow(times: number[], limit: number, windowMs: number): boolean
 }
 
 describe("BotBudget", () => {
+  it("counts a call in flight as arriving at any moment, so slow replies never bunch past a limit", async () => {
+    const budget = new BotBudget({ limits: resolveLimits() });
+    const chat = budget.chat(-9, false);
+    const first = await budget.acquire(chat, "message", "preview");
+    let second = false;
+    const next = budget.acquire(chat, "message", "preview").then((slot) => {
+      second = true;
+      return slot;
+    });
+    // The first call has no reply yet: however long it takes, the second waits a full second after it.
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(second).toBe(false);
+    first.settle();
+    await vi.advanceTimersByTimeAsync(999);
+    expect(second).toBe(false);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(second).toBe(true);
+    (await next).settle();
+  });
+
   it("keeps every chat and the bot inside every documented window, whatever the demand", async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -36,7 +56,8 @@ describe("BotBudget", () => {
             await vi.advanceTimersByTimeAsync(r.after);
             const chat = budget.chat(r.chat, r.chat > 0);
             pending.push(
-              budget.acquire(chat, r.kind, r.final ? "final" : "preview").then(() => {
+              budget.acquire(chat, r.kind, r.final ? "final" : "preview").then((slot) => {
+                slot.settle();
                 granted.push({ chat: r.chat, kind: r.kind, at: Date.now() });
               }),
             );
@@ -75,7 +96,10 @@ describe("BotBudget", () => {
     const at: number[] = [];
     const start = Date.now();
     for (let i = 0; i < 5; i++) {
-      const p = budget.acquire(chat, "message", "preview").then(() => at.push(Date.now() - start));
+      const p = budget.acquire(chat, "message", "preview").then((slot) => {
+        slot.settle();
+        at.push(Date.now() - start);
+      });
       await vi.advanceTimersByTimeAsync(5000);
       await p;
     }
@@ -85,7 +109,10 @@ describe("BotBudget", () => {
     const times: number[] = [];
     const t0 = Date.now();
     const all = Array.from({ length: 5 }, () =>
-      sequential.acquire(c, "message", "preview").then(() => times.push(Date.now() - t0)),
+      sequential.acquire(c, "message", "preview").then((slot) => {
+        slot.settle();
+        times.push(Date.now() - t0);
+      }),
     );
     await vi.advanceTimersByTimeAsync(10_000);
     await Promise.all(all);
@@ -117,10 +144,16 @@ describe("BotBudget", () => {
   it("grants a waiting final before waiting previews of the same chat", async () => {
     const budget = new BotBudget({ limits: resolveLimits() });
     const chat = budget.chat(-5, false);
-    await budget.acquire(chat, "message", "preview");
+    (await budget.acquire(chat, "message", "preview")).settle();
     const order: string[] = [];
-    const preview = budget.acquire(chat, "message", "preview").then(() => order.push("preview"));
-    const final = budget.acquire(chat, "message", "final").then(() => order.push("final"));
+    const preview = budget.acquire(chat, "message", "preview").then((slot) => {
+      slot.settle();
+      order.push("preview");
+    });
+    const final = budget.acquire(chat, "message", "final").then((slot) => {
+      slot.settle();
+      order.push("final");
+    });
     await vi.advanceTimersByTimeAsync(10_000);
     await Promise.all([preview, final]);
     expect(order).toEqual(["final", "preview"]);
@@ -129,7 +162,7 @@ describe("BotBudget", () => {
   it("stops waiting when the signal aborts", async () => {
     const budget = new BotBudget({ limits: resolveLimits() });
     const chat = budget.chat(-5, false);
-    await budget.acquire(chat, "message", "preview");
+    (await budget.acquire(chat, "message", "preview")).settle();
     const controller = new AbortController();
     const waiting = budget.acquire(chat, "message", "preview", controller.signal);
     controller.abort(new Error("no longer needed"));
