@@ -63,6 +63,47 @@ export const markdownish = fc
   .array(fc.constantFrom(...MARKDOWN_PIECES), { maxLength: 30 })
   .map((pieces) => pieces.join(""));
 
+/** Whole lines of lists and the blocks around them: what the block-run splitter must get right. */
+const LIST_LINES = [
+  "- item\n",
+  "* star\n",
+  "+ plus\n",
+  "- [ ] task\n",
+  "-\n",
+  "1. one\n",
+  "2. two\n",
+  "3. three\n",
+  "1) paren\n",
+  "2) paren\n",
+  "10. ten\n",
+  "  - nested\n",
+  "    - deeper\n",
+  "   1. nested\n",
+  " - indented item\n",
+  "  continued\n",
+  "     indented code?\n",
+  "lazy text\n",
+  "\n",
+  "\n\n",
+  "# heading\n",
+  "> quote\n",
+  "```\n",
+  "~~~\n",
+  "---\n",
+  "* * *\n",
+  "para **bold**\n",
+  "\tTabbed\n",
+  "[r]: https://r.dev\n",
+  "[r]\n",
+  "<!-- c -->\n",
+  "| a |\n|---|\n",
+];
+
+/** Documents built from whole lines of lists, paragraphs, code and quotes. */
+export const listish = fc
+  .array(fc.constantFrom(...LIST_LINES), { maxLength: 25 })
+  .map((lines) => lines.join(""));
+
 const HTML_PIECES = [
   "<b>",
   "</b>",

@@ -10,7 +10,7 @@ import {
 import { renderMarkdownDocument } from "../../shared/format/markdown/formatter.js";
 import { replaceLoneSurrogates } from "../../shared/format/unicode.js";
 import type { FormattedText } from "../../shared/types.js";
-import { anyString, htmlish, markdownish } from "./arbitraries.js";
+import { anyString, htmlish, listish, markdownish } from "./arbitraries.js";
 
 const formatters = [plainFormatter, markdownFormatter, htmlFormatter];
 
@@ -63,13 +63,17 @@ describe("every formatter on any input", () => {
 
 describe("markdownFormatter", () => {
   it("renders Markdown-ish text the same with its block-run cache as in one parse", () => {
+    const documents = fc.oneof(
+      fc.array(markdownish, { maxLength: 6 }).map((blocks) => blocks.join("\n\n")),
+      listish,
+    );
     fc.assert(
-      fc.property(fc.array(markdownish, { maxLength: 6 }), (blocks) => {
+      fc.property(documents, (document) => {
         // The formatter's own input clean-up, done here so both sides parse the same text.
-        const source = replaceLoneSurrogates(blocks.join("\n\n")).replace(/\r\n?/g, "\n");
+        const source = replaceLoneSurrogates(document).replace(/\r\n?/g, "\n");
         expect(markdownFormatter.render(source, true)).toEqual(renderMarkdownDocument(source));
       }),
-      { numRuns: 300 },
+      { numRuns: 500 },
     );
   });
 

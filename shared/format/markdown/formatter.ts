@@ -4,7 +4,7 @@
  *
  * Rendering a 12k-character answer from scratch takes tens of milliseconds
  * (the parser is thorough, not fast), so the source is cut into runs of
- * blocks that render independently (see `blocks.ts`). Finished runs are
+ * blocks and list items that render independently (see `blocks.ts`). Finished runs are
  * remembered in a small cache keyed by their source text; on a flush only the
  * last run, the one still growing, is parsed. The cache changes no result:
  * the output depends on the source alone.
@@ -34,13 +34,14 @@ export const markdownFormatter: Formatter = Object.freeze({
       throw new TypeError(`source must be a string, got ${describe(source)}`);
     }
     const text = wellFormedSource(source, final).replace(/\r\n?/g, "\n");
-    const { starts, preamble } = splitBlockRuns(text);
-    const parts = starts.map((start, index) => {
-      const run = preamble + text.slice(start, starts[index + 1] ?? text.length);
-      const last = index === starts.length - 1;
-      return last && !final ? renderUnfinished(run) : renderFinished(run);
-    });
-    return joinBlocks(parts);
+    const { runs, preamble } = splitBlockRuns(text);
+    return joinRuns(
+      runs.map(({ start, joiner }, index) => {
+        const run = preamble + text.slice(start, runs[index + 1]?.start ?? text.length);
+        const last = index === runs.length - 1;
+        return { joiner, rendered: last && !final ? renderUnfinished(run) : renderFinished(run) };
+      }),
+    );
   },
 });
 
@@ -73,16 +74,18 @@ function renderUnfinished(run: string): FormattedText {
   return renderMarkdownTree(closed === kept ? tree : parseMarkdown(closed));
 }
 
-/** Join rendered runs with a blank line, as blocks of one document are; copies every entity. */
-function joinBlocks(parts: readonly FormattedText[]): FormattedText {
+/** Join rendered runs as their blocks would be joined in one document; copies every entity. */
+function joinRuns(
+  parts: ReadonlyArray<{ joiner: string; rendered: FormattedText }>,
+): FormattedText {
   let text = "";
   const entities: FormattedText["entities"] = [];
-  for (const part of parts) {
-    if (part.text === "") continue;
-    if (text !== "") text += "\n\n";
-    for (const entity of part.entities)
+  for (const { joiner, rendered } of parts) {
+    if (rendered.text === "") continue;
+    if (text !== "") text += joiner;
+    for (const entity of rendered.entities)
       entities.push({ ...entity, offset: entity.offset + text.length });
-    text += part.text;
+    text += rendered.text;
   }
   return { text, entities };
 }
