@@ -29,14 +29,14 @@ describe("markdownFormatter speed", () => {
     const perFlush = millisecondsFor(() => markdownFormatter.render(source, false), 20);
     const rendered = markdownFormatter.render(source, true);
     expect(validateEntities(rendered)).toEqual([]);
-    // Measured about 1 ms on a laptop; the bound leaves room for slow CI machines.
-    expect(perFlush, `${perFlush.toFixed(2)} ms per flush`).toBeLessThan(25);
+    // Measured 2 to 5 ms; the bound leaves room for slow, busy CI machines.
+    expect(perFlush, `${perFlush.toFixed(2)} ms per flush`).toBeLessThan(50);
   });
 
   it("renders a 12k answer seen for the first time in well under a second", () => {
     const source = longAnswer();
     const once = millisecondsFor(() => markdownFormatter.render(source, true), 1);
-    // Measured about 40 ms: one full parse of every block.
+    // Measured 25 to 50 ms once the code is warm: one full parse of every block.
     expect(once, `${once.toFixed(1)} ms`).toBeLessThan(500);
   });
 });

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { layoutTable } from "../../shared/format/markdown/table.js";
 
@@ -31,5 +32,33 @@ describe("layoutTable", () => {
 
   it("lays out a header without body rows", () => {
     expect(layoutTable([["a", "bb"]], [null, null])).toBe(["a | bb", "--|---"].join("\n"));
+  });
+
+  it("lines up the column separators of every line, whatever the cells hold", () => {
+    const cell = fc
+      .string({ unit: "grapheme", maxLength: 8 })
+      .map((text) => text.replace(/[|\s]/g, ""));
+    const align = fc.constantFrom("left", "right", "center", null);
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(cell, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 5 }),
+        fc.array(align, { maxLength: 4 }),
+        (rows, aligns) => {
+          const lines = layoutTable(rows, aligns).split("\n");
+          expect(lines).toHaveLength(rows.length + 1);
+          // Column positions in code points, as the layout promises.
+          const bars = (line: string) =>
+            Array.from(line).flatMap((char, index) => (char === "|" ? [index] : []));
+          const separatorBars = bars(lines[1] ?? "");
+          for (const line of lines) {
+            expect(separatorBars.slice(0, bars(line).length)).toEqual(bars(line));
+          }
+          rows.forEach((row, index) => {
+            const line = lines[index === 0 ? 0 : index + 1] ?? "";
+            for (const text of row) expect(line).toContain(text);
+          });
+        },
+      ),
+    );
   });
 });
