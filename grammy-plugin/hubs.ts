@@ -15,6 +15,7 @@ interface ComparableSettings {
   limits: string;
   timeScale: number;
   textLimit: number;
+  callTimeoutMs: number;
 }
 
 /**
@@ -43,6 +44,7 @@ function comparable(settings: HubSettings): ComparableSettings {
     limits: JSON.stringify(resolveLimits(settings.limits)),
     timeScale: settings.timeScale ?? 1,
     textLimit: settings.textLimit ?? TELEGRAM_TEXT_LIMIT,
+    callTimeoutMs: settings.callTimeoutMs ?? 30_000,
   };
 }
 
@@ -79,6 +81,8 @@ function assertSameSettings(existing: ComparableSettings, wanted: HubSettings): 
     differs.push("timeScale");
   if (wanted.textLimit !== undefined && asked.textLimit !== existing.textLimit)
     differs.push("textLimit");
+  if (wanted.callTimeoutMs !== undefined && asked.callTimeoutMs !== existing.callTimeoutMs)
+    differs.push("callTimeoutMs");
   if (differs.length > 0) {
     throw new Error(
       `streamgram: this bot already streams with other ${differs.join(", ")} ` +

@@ -13,7 +13,7 @@ import { stoppedGenerationOf } from "./stop-button.js";
  *
  * `options` are defaults for every `ctx.streamReply` of the bot (any
  * `StreamOptions` field, plus `replyTo`), and the bot's hub settings
- * (`limits`, `timeScale`, `textLimit`). The plugin's own default is
+ * (`limits`, `timeScale`, `textLimit`, `callTimeoutMs`). The plugin's own default is
  * `format: "markdown"`, because that is what LLMs write. The options are
  * checked here, so a mistake throws when the bot starts, not at the first
  * message.

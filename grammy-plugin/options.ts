@@ -21,6 +21,12 @@ export interface HubSettings {
    * limit; lower it only for a server with a lower one.
    */
   textLimit?: number;
+  /**
+   * Give up on a Bot API call with no reply after this long and repeat it.
+   * Leave room for transformers that wait inside a call, such as auto-retry.
+   * Default 30 000 ms.
+   */
+  callTimeoutMs?: number;
 }
 
 /**
@@ -55,7 +61,7 @@ export interface StreamMessageOptions extends StreamOptions, HubSettings {}
 /** The plugin renders Markdown unless told otherwise: that is what LLMs write. */
 export const PLUGIN_DEFAULTS: Readonly<StreamOptions> = Object.freeze({ format: "markdown" });
 
-const HUB_SETTING_KEYS = ["limits", "timeScale", "textLimit"] as const;
+const HUB_SETTING_KEYS = ["limits", "timeScale", "textLimit", "callTimeoutMs"] as const;
 
 /** Options split into what the bot's hub needs and what each stream needs. */
 export interface SplitOptions {
@@ -100,7 +106,8 @@ export function splitOptions(
       );
     }
   }
-  const { limits, timeScale, textLimit, replyTo, ...stream } = options as StreamingOptions;
+  const { limits, timeScale, textLimit, callTimeoutMs, replyTo, ...stream } =
+    options as StreamingOptions;
   if (replyTo !== undefined && typeof replyTo !== "boolean") {
     throw new TypeError(`${where}: replyTo must be true or false, got ${String(replyTo)}`);
   }
@@ -108,6 +115,7 @@ export function splitOptions(
   if (limits !== undefined) hub.limits = limits;
   if (timeScale !== undefined) hub.timeScale = timeScale;
   if (textLimit !== undefined) hub.textLimit = textLimit;
+  if (callTimeoutMs !== undefined) hub.callTimeoutMs = callTimeoutMs;
   try {
     resolveStreamOptions(stream, PLUGIN_DEFAULTS);
   } catch (error) {
