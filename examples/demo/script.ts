@@ -97,7 +97,7 @@ At the start of this answer the model called a tool. streamgram finished the mes
 
 ### What you can try
 
-- Send another message while this one is streaming: each reply gets its own draft, and the bot's budget is shared fairly between them.
+- Send another message while this one is streaming: the bot answers it right after this one, in order, and every reply shares the bot's one rate budget.
 - Switch to the **group** chat above: the same answer arrives as one edited message at a time.
 - Press the **stop button** on the draft: the answer ends where it is, and the text so far becomes a normal message.
 

@@ -1,7 +1,8 @@
 /**
- * Running the benchmark: every scenario at once, every contender of a
- * scenario on the same playback, each contender with its own bot token and
- * chats so the emulator's per-token limits keep them apart.
+ * Running the benchmark: scenarios of the same number of chats at once,
+ * every contender of a scenario on the same playback, each contender with
+ * its own bot token and chats so the emulator's per-token limits keep them
+ * apart.
  */
 
 import { performance } from "node:perf_hooks";
@@ -113,8 +114,10 @@ interface Cell {
 }
 
 /**
- * Run `scenarios` concurrently (each with all its contenders at once) and
- * return the figures, one per scenario and contender, in input order.
+ * Run `scenarios` (each with all its contenders at once) and return the
+ * figures, one per scenario and contender, in input order. Scenarios with
+ * the same number of chats run concurrently; each number of chats is a phase
+ * of its own, smallest first.
  */
 export async function runScenarios(options: RunOptions): Promise<CellFigures[]> {
   let nextBotId = 700_000;

@@ -16,6 +16,8 @@ import { launchChromium } from "../support/chromium.js";
 const TIME_SCALE = 0.05;
 /** The default answer plays in about 4 s at this scale; allow for a slow machine. */
 const REPLY_TIMEOUT_MS = 40_000;
+/** Each test waits for one or two replies. */
+const TEST_TIMEOUT_MS = 90_000;
 
 /** What the user should end up reading: the script's parts, rendered as Telegram shows them. */
 const expectedText = countable(
@@ -53,11 +55,17 @@ async function sendFromPage(page: Page, text: string): Promise<void> {
   await page.press("#input", "Enter");
 }
 
-async function waitForReply(page: Page): Promise<void> {
-  await page.waitForSelector('#chat-panel[data-replying="true"]', { timeout: REPLY_TIMEOUT_MS });
+/** Wait until the reply that is streaming now has finished. */
+async function waitForReplyEnd(page: Page): Promise<void> {
   await page.waitForSelector('#chat-panel[data-replying="false"]', { timeout: REPLY_TIMEOUT_MS });
   // The page refreshes ten times a second: let the last state arrive.
   await page.waitForTimeout(300);
+}
+
+/** Wait until a reply starts streaming, then until it has finished. */
+async function waitForReply(page: Page): Promise<void> {
+  await page.waitForSelector('#chat-panel[data-replying="true"]', { timeout: REPLY_TIMEOUT_MS });
+  await waitForReplyEnd(page);
 }
 
 function botTexts(page: Page): Promise<string[]> {
@@ -66,7 +74,7 @@ function botTexts(page: Page): Promise<string[]> {
   );
 }
 
-describe("npm run demo", () => {
+describe("npm run demo", { timeout: TEST_TIMEOUT_MS }, () => {
   it("streams the whole scripted answer into the private chat, split into messages, formatted, without a cursor", async () => {
     const page = await openDemo();
     await sendFromPage(page, "How do you stream answers into Telegram?");
@@ -134,16 +142,22 @@ describe("npm run demo", () => {
     await mkdir("test-results", { recursive: true });
     await page.screenshot({ path: "test-results/demo-streaming.png" });
     await page.click(".bubble.draft .stop");
-    await waitForReply(page);
+    await waitForReplyEnd(page);
 
     expect(await page.$$(".bubble.draft")).toHaveLength(0);
     const shown = countable((await botTexts(page)).join(""));
     expect(shown.length).toBeGreaterThan(400);
     expect(shown.length).toBeLessThan(expectedText.length);
-    // What was kept is the beginning of the answer, nothing else.
-    expect(expectedText.startsWith(shown)).toBe(true);
+    // What was kept is the beginning of the answer. Only its very end may read differently: Markdown
+    // cut in the middle of a construct (a link, inline code) is shown as written.
+    let common = 0;
+    while (common < shown.length && shown[common] === expectedText[common]) common++;
+    expect(
+      shown.length - common,
+      `kept text departs from the answer at ${common}`,
+    ).toBeLessThanOrEqual(60);
     const drafts = demo?.emulator.timeline(1001).drafts ?? [];
-    expect(drafts.some((d) => d.stoppedAt !== undefined)).toBe(true);
+    expect(drafts.filter((d) => d.stoppedAt !== undefined)).toHaveLength(1);
   });
 
   it("streams into the group chat by editing messages", async () => {

@@ -148,19 +148,20 @@ function formattedText(text, entities) {
 
 // ---- bubbles --------------------------------------------------------------
 
-function bubbleFor(item, kind) {
+/** A new, empty bubble for a message or draft; {@link fillBubble} puts its content in. */
+function createBubble(item, kind) {
   const bubble = document.createElement("div");
   bubble.className = kind === "draft" ? "bubble draft" : "bubble";
   bubble.dataset.from = kind === "user" ? "user" : "bot";
   if (kind === "draft") bubble.dataset.draftId = String(item.draftId);
   else bubble.dataset.id = String(item.id);
-  bubble.append(formattedText(item.text, item.entities));
+  const text = document.createElement("div");
+  text.className = "text";
   const meta = document.createElement("span");
   meta.className = "meta";
-  if (kind === "draft") meta.textContent = "draft";
-  else if (item.edits > 0) meta.textContent = item.edits === 1 ? "edited" : `edited ×${item.edits}`;
-  bubble.append(meta);
+  bubble.append(text, meta);
   if (kind === "draft" && item.canStop) {
+    // Created once per draft: the button must not move or flicker while the text grows under it.
     const stop = document.createElement("button");
     stop.type = "button";
     stop.className = "stop";
@@ -172,6 +173,15 @@ function bubbleFor(item, kind) {
     bubble.append(stop);
   }
   return bubble;
+}
+
+/** Show the item's current text and label in its bubble. */
+function fillBubble(bubble, item, kind) {
+  bubble.querySelector(".text").replaceWith(formattedText(item.text, item.entities));
+  const meta = bubble.querySelector(".meta");
+  if (kind === "draft") meta.textContent = "draft";
+  else if (item.edits > 0) meta.textContent = item.edits === 1 ? "edited" : `edited ×${item.edits}`;
+  else meta.textContent = "";
 }
 
 /** Update the message list with as few DOM changes as possible, keeping the scroll at the bottom. */
@@ -195,13 +205,15 @@ function renderMessages(chat) {
   }
   let previous = null;
   for (const { key, item, kind } of wanted) {
-    const content = JSON.stringify([item.text, item.entities, item.edits, item.canStop]);
+    const content = JSON.stringify([item.text, item.entities, item.edits]);
     let entry = view.bubbles.get(key);
-    if (!entry || entry.content !== content) {
-      const element = bubbleFor(item, kind);
-      if (entry) entry.element.replaceWith(element);
-      entry = { element, content };
+    if (!entry) {
+      entry = { element: createBubble(item, kind), content: "" };
       view.bubbles.set(key, entry);
+    }
+    if (entry.content !== content) {
+      fillBubble(entry.element, item, kind);
+      entry.content = content;
     }
     const expectedPosition = previous ? previous.nextSibling : list.firstChild;
     if (entry.element !== expectedPosition) list.insertBefore(entry.element, expectedPosition);
