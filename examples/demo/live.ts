@@ -10,13 +10,26 @@ import { type OpenAIScriptStep, startOpenAIServer } from "../../test/support/ope
 import { createBot } from "../openai-bot.js";
 import { type DemoScript, defaultScript } from "./script.js";
 
-/** Where the model is; all optional. */
+/** Where the bot and the model are; all optional. */
 export interface LiveOptions {
+  /** Bot API server; default Telegram's. For a local Bot API server, or an emulator in tests. */
+  apiRoot?: string;
   openaiApiKey?: string;
   openaiBaseURL?: string;
   model?: string;
+  /** Where the bot reports what it does. Default `console.log`. Never given the token. */
+  log?: (line: string) => void;
+  /** What the scripted model says when there is no OpenAI key. Default {@link defaultScript}. */
+  script?: DemoScript;
 }
 
+/** A running live bot. */
+export interface LiveBot {
+  /** The bot's username, from `getMe`. */
+  username: string;
+  /** Stop polling and the scripted model's server. */
+  stop(): Promise<void>;
+}
 /**
  * The demo script as an OpenAI-compatible server plays it: tokens of a few
  * characters at 60-100 characters per second, the tool call as a function
@@ -40,12 +53,20 @@ export function openAIScript(script: DemoScript): OpenAIScriptStep[] {
   return steps;
 }
 
-/** Run the bot until Ctrl+C, printing what it does (never the token). */
-export async function runLiveBot(token: string, options: LiveOptions): Promise<void> {
+/**
+ * Start the OpenAI example bot on `token`, with the scripted model when no
+ * OpenAI key is given, and report what it does through `options.log`: the
+ * bot it runs as, the model it asks, and every message it sends with the
+ * calls made so far. The token is never printed; errors are redacted.
+ * @throws Error (token redacted) when Telegram refuses the token.
+ */
+export async function startLiveBot(token: string, options: LiveOptions = {}): Promise<LiveBot> {
+  const log = options.log ?? ((line: string) => console.log(line));
   const scripted = options.openaiApiKey
     ? undefined
-    : await startOpenAIServer(openAIScript(defaultScript()));
+    : await startOpenAIServer(openAIScript(options.script ?? defaultScript()));
   const bot = createBot(token, {
+    apiRoot: options.apiRoot,
     openaiApiKey: options.openaiApiKey ?? "scripted-model",
     openaiBaseURL: scripted?.baseURL ?? options.openaiBaseURL,
     model: options.model,
@@ -61,9 +82,8 @@ export async function runLiveBot(token: string, options: LiveOptions): Promise<v
   const model = scripted
     ? "the demo's scripted model (set OPENAI_API_KEY for a real one)"
     : `${options.model ?? "gpt-4o-mini"} at ${options.openaiBaseURL ?? "OpenAI"}`;
-  console.log(`Connected to Telegram as @${bot.botInfo.username}. Answers come from ${model}.`);
-  console.log(`Send the bot a message in Telegram and watch it stream. Press Ctrl+C to stop.`);
-  // Report what the bot does: each message it sends, with the calls made so far.
+  log(`Connected to Telegram as @${bot.botInfo.username}. Answers come from ${model}.`);
+  // Report each message the bot sends, with the calls made so far.
   const calls: Record<string, number> = {};
   let tooManyRequests = 0;
   bot.api.config.use(async (prev, method, payload, signal) => {
@@ -72,12 +92,12 @@ export async function runLiveBot(token: string, options: LiveOptions): Promise<v
     if (!reply.ok && reply.error_code === 429) tooManyRequests++;
     if (reply.ok && method === "sendMessage") {
       const length = String((payload as { text?: unknown }).text ?? "").length;
-      const so = Object.entries(calls)
+      const counts = Object.entries(calls)
         .filter(([m]) => m !== "getUpdates")
         .map(([m, n]) => `${m} ${n}`)
         .join(", ");
-      console.log(
-        `sent a message of ${length} characters; calls so far: ${so}; 429s: ${tooManyRequests}`,
+      log(
+        `sent a message of ${length} characters; calls so far: ${counts}; 429s: ${tooManyRequests}`,
       );
     }
     return reply;
@@ -85,14 +105,11 @@ export async function runLiveBot(token: string, options: LiveOptions): Promise<v
   const runner = run(bot, {
     runner: { fetch: { allowed_updates: ["message", "stopped_message_generation"] } },
   });
-  const stop = () => {
-    console.log("stopping…");
-    void (async () => {
+  return {
+    username: bot.botInfo.username,
+    async stop() {
       if (runner.isRunning()) await runner.stop();
       await scripted?.close();
-      process.exit(0);
-    })();
+    },
   };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
 }

@@ -10,18 +10,24 @@
  * against the real Telegram. With `OPENAI_API_KEY` (and optionally
  * `OPENAI_BASE_URL`, `OPENAI_MODEL`) it asks a real model; without, it asks
  * the demo's scripted model through a local OpenAI-compatible server.
+ * `BOT_API_ROOT` points it at a local Bot API server instead of Telegram's.
  */
 
-import { runLiveBot } from "./live.js";
+import { startLiveBot } from "./live.js";
 import { startDemo } from "./server.js";
 
 async function main(): Promise<void> {
   if (process.env.BOT_TOKEN) {
-    await runLiveBot(process.env.BOT_TOKEN, {
+    const bot = await startLiveBot(process.env.BOT_TOKEN, {
+      apiRoot: process.env.BOT_API_ROOT,
       openaiApiKey: process.env.OPENAI_API_KEY,
       openaiBaseURL: process.env.OPENAI_BASE_URL,
       model: process.env.OPENAI_MODEL,
     });
+    console.log(
+      `Send @${bot.username} a message in Telegram and watch it stream. Press Ctrl+C to stop.`,
+    );
+    stopOnSignal(() => bot.stop());
     return;
   }
   const port = process.env.PORT === undefined ? 3000 : Number(process.env.PORT);
@@ -33,12 +39,17 @@ async function main(): Promise<void> {
     "streamgram demo: a local Telegram emulator with Telegram's rate limits, a grammY bot, a scripted model.",
   );
   console.log(`Open ${demo.url} and send a message. Press Ctrl+C to stop.`);
-  const stop = () => {
+  stopOnSignal(() => demo.close());
+}
+
+/** On Ctrl+C (or SIGTERM), run `stop` and exit. */
+function stopOnSignal(stop: () => Promise<void>): void {
+  const handler = () => {
     console.log("stopping…");
-    void demo.close().then(() => process.exit(0));
+    void stop().then(() => process.exit(0));
   };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  process.once("SIGINT", handler);
+  process.once("SIGTERM", handler);
 }
 
 main().catch((error: unknown) => {
