@@ -110,6 +110,8 @@ interface Cell {
   /** Per chat: settles when its stream does. */
   streams: Promise<void>[];
   finished: boolean[];
+  /** Per chat: its stream threw. */
+  failed: boolean[];
   errors: unknown[];
 }
 
@@ -136,6 +138,7 @@ export async function runScenarios(options: RunOptions): Promise<CellFigures[]> 
       controller: new AbortController(),
       streams: [],
       finished: chatIds.map(() => false),
+      failed: chatIds.map(() => false),
       errors: [],
     };
   };
@@ -210,6 +213,7 @@ async function runScenario(
           },
           (error: unknown) => {
             cell.finished[i] = true;
+            cell.failed[i] = true;
             cell.errors.push(error);
           },
         ),
@@ -306,9 +310,8 @@ function measureCell(
     const lastVersionAt = Math.max(
       ...finished.map((m) => m.versions[m.versions.length - 1]?.at ?? Number.NaN),
     );
-    finals.push(
-      finishedInTime[i] && finished.length > 0 ? lastVersionAt - lastTokenAt : Number.NaN,
-    );
+    const delivered = finishedInTime[i] && !cell.failed[i] && finished.length > 0;
+    finals.push(delivered ? lastVersionAt - lastTokenAt : Number.NaN);
   });
   const unfinished = finishedInTime.filter((f) => !f).length;
   const silence = scenario.answer.silenceMs ?? 0;

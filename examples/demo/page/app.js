@@ -56,6 +56,7 @@ function entityElement(entity, text) {
     case "url":
     case "email": {
       const target = entity.type === "text_link" ? entity.url : text;
+      if (typeof target !== "string") return document.createElement("span");
       const href =
         entity.type === "email"
           ? `mailto:${target}`

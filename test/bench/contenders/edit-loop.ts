@@ -78,7 +78,9 @@ export const editLoopContender: Contender = {
       const body = (parts[part] ?? "").slice(consumed);
       if (body.length > TEXT_LIMIT) {
         const cut = cutAt(body);
-        await show(body.slice(0, cut).trimEnd());
+        const head = body.slice(0, cut).trim();
+        // The message may already show exactly this (the last edit ended where the cut is).
+        if (head !== shown) await show(head);
         consumed += cut;
         nextMessage();
         continue;
