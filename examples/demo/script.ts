@@ -128,8 +128,6 @@ export interface PlayOptions {
   timeScale?: number;
   /** Stops the playback (the stop button, the bot shutting down). */
   signal?: AbortSignal;
-  /** Called with each piece of text as it is emitted (for the page's lag counter). */
-  onEmit?: (text: string) => void;
   /** Random numbers in [0, 1) for token sizes and speeds. Default `Math.random`. */
   random?: () => number;
 }
@@ -186,7 +184,6 @@ export async function* playScript(
         const speed = slowest + random() * (fastest - slowest);
         await sleep((piece.length / speed) * 1000 * timeScale, signal);
         if (signal?.aborted) return;
-        options.onEmit?.(piece);
         yield { type: "delta", text: piece };
       }
     }
