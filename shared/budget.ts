@@ -36,6 +36,10 @@ const MAX_SLOWDOWN = 8;
 const RECOVERY_FACTOR = 0.97;
 
 /**
+ * One rate budget (sliding windows plus even spacing with a burst allowance)
+ * as a token bucket checked against the exact call history.
+ */
+/**
  * One call in a bucket's history. Telegram counts a call when it arrives, some
  * time between our send and its reply: until the reply, the call may still
  * arrive "now"; after it, it arrived at the latest when the reply came. Windows
@@ -48,56 +52,79 @@ export interface CallRecord {
   grantedAt: number;
 }
 
-/**
- * How a window's remaining room is spent: the next call waits
- * `windowMs / (PACE_FACTOR * room left)` after the previous one. An empty
- * window is spent quickly (a short reply gets frequent updates), a filling one
- * ever more slowly, so the pace never runs into the limit and stalls until the
- * window slides (what froze drafts for 25 s in the field). In a long reply the
- * pace settles at `PACE_FACTOR / (PACE_FACTOR + 1)` of the limit: 80 %.
- */
-const PACE_FACTOR = 4;
-
-/** One rate budget: sliding windows, checked against the exact call history. */
 class RateBucket {
   private history: CallRecord[] = [];
+  private tokens: number;
+  private refilledAt: number;
   private readonly longestWindowMs: number;
 
-  constructor(private readonly budget: RateBudget) {
+  constructor(
+    private readonly budget: RateBudget,
+    now: number,
+  ) {
+    this.tokens = budget.burst;
+    this.refilledAt = now;
     this.longestWindowMs = Math.max(...budget.windows.map((w) => w.windowMs));
+  }
+
+  /**
+   * Even spacing between calls, slow enough that a full burst plus calls at
+   * this pace never overflow a window: `burst + windowMs / spacing <= limit`.
+   * That keeps the pace steady instead of racing ahead and then stalling until
+   * the window slides (what froze drafts for 25 s in the field). Windows no
+   * larger than the burst (such as "1 per second") are minimum gaps, enforced
+   * by the history check alone.
+   */
+  private spacingMs(slowdown: number): number {
+    const { burst, windows } = this.budget;
+    const spacing = Math.max(
+      ...windows.map((w) =>
+        w.limit > burst ? w.windowMs / (w.limit - burst + 1) : w.windowMs / w.limit,
+      ),
+    );
+    return spacing * slowdown * (1 + JITTER_MARGIN);
+  }
+
+  private refill(now: number, slowdown: number): void {
+    const spacing = this.spacingMs(slowdown);
+    this.tokens = Math.min(this.budget.burst, this.tokens + (now - this.refilledAt) / spacing);
+    this.refilledAt = now;
   }
 
   /** The earliest time a call may go out, at or after `now`. */
   availableAt(now: number, slowdown: number): number {
+    this.refill(now, slowdown);
     let at = now;
+    if (this.tokens < 1) at = now + (1 - this.tokens) * this.spacingMs(slowdown);
     // Latest possible arrival of each recent call, newest first; in-flight calls count as arriving now or later.
     const arrivals = this.history
       .map((c) => c.arrivedBy ?? Number.POSITIVE_INFINITY)
       .sort((a, b) => b - a);
-    const lastGrant = Math.max(Number.NEGATIVE_INFINITY, ...this.history.map((c) => c.grantedAt));
     for (const w of this.budget.windows) {
-      // The hard limit: the call that must leave the window before another fits.
+      // The call that must leave the window before another fits.
       const blocker = arrivals[w.limit - 1];
       if (blocker !== undefined) {
         at = Math.max(at, blocker + w.windowMs * (1 + JITTER_MARGIN) + JITTER_MS);
-      }
-      // The pace: spread what is left of the window.
-      const inWindow = arrivals.filter((t) => t > now - w.windowMs).length;
-      if (inWindow < w.limit) {
-        const gap = (w.windowMs / (PACE_FACTOR * (w.limit - inWindow))) * slowdown;
-        at = Math.max(at, lastGrant + gap);
       }
     }
     return at;
   }
 
   /** Record a call granted at `now`; settle the returned record when its reply arrives. */
-  take(now: number): CallRecord {
+  take(now: number, slowdown: number): CallRecord {
+    this.refill(now, slowdown);
+    this.tokens = Math.max(0, this.tokens - 1);
     const record: CallRecord = { arrivedBy: undefined, grantedAt: now };
     const horizon = now - this.longestWindowMs * (1 + JITTER_MARGIN) - JITTER_MS;
     this.history = this.history.filter((c) => c.arrivedBy === undefined || c.arrivedBy > horizon);
     this.history.push(record);
     return record;
+  }
+
+  /** Forget the burst allowance: after a 429 the next call waits a full spacing. */
+  drain(now: number): void {
+    this.tokens = 0;
+    this.refilledAt = now;
   }
 
   idleSince(now: number): boolean {
@@ -124,9 +151,10 @@ export class ChatBudget {
     readonly key: string,
     limits: RateLimits,
     isPrivate: boolean,
+    now: number,
   ) {
-    this.message = new RateBucket(isPrivate ? limits.privateChat : limits.groupChat);
-    this.draft = new RateBucket(limits.draft);
+    this.message = new RateBucket(isPrivate ? limits.privateChat : limits.groupChat, now);
+    this.draft = new RateBucket(limits.draft, now);
   }
 
   bucket(kind: BudgetKind): RateBucket {
@@ -195,7 +223,7 @@ export class BotBudget {
     this.timeScale = scale;
     this.clock = options.clock ?? systemClock;
     this.limits = scaleLimits(options.limits, scale);
-    this.global = new RateBucket(this.limits.global);
+    this.global = new RateBucket(this.limits.global, this.clock.now());
   }
 
   /** The budget of one chat (and topic-less: topics share their chat's budget). */
@@ -203,7 +231,7 @@ export class BotBudget {
     const key = String(chatId);
     let chat = this.chats.get(key);
     if (!chat) {
-      chat = new ChatBudget(key, this.limits, isPrivate);
+      chat = new ChatBudget(key, this.limits, isPrivate, this.clock.now());
       this.chats.set(key, chat);
     }
     return chat;
@@ -264,11 +292,14 @@ export class BotBudget {
       if (other !== chat && other.penaltyUntil > now) {
         this.globalPenaltyUntil = Math.max(this.globalPenaltyUntil, until, other.penaltyUntil);
         this.globalSlowdown = Math.min(MAX_SLOWDOWN, this.globalSlowdown * BACKOFF_FACTOR);
+        this.global.drain(now);
         break;
       }
     }
     chat.penaltyUntil = Math.max(chat.penaltyUntil, until);
     chat.slowdown = Math.min(MAX_SLOWDOWN, chat.slowdown * BACKOFF_FACTOR);
+    chat.message.drain(now);
+    chat.draft.drain(now);
     this.grant();
   }
 
@@ -308,7 +339,10 @@ export class BotBudget {
         this.globalPenaltyUntil,
       );
       if (!blocked.has(key) && at <= now) {
-        const records = [waiter.chat.bucket(waiter.kind).take(now), this.global.take(now)];
+        const records = [
+          waiter.chat.bucket(waiter.kind).take(now, waiter.chat.slowdown),
+          this.global.take(now, this.globalSlowdown),
+        ];
         if (waiter.signal && waiter.onAbort)
           waiter.signal.removeEventListener("abort", waiter.onAbort);
         waiter.resolve({
@@ -365,6 +399,7 @@ export class BotBudget {
 
 function scaleBudget(budget: RateBudget, scale: number): RateBudget {
   return {
+    burst: budget.burst,
     windows: budget.windows.map((w) => ({ limit: w.limit, windowMs: w.windowMs * scale })),
   };
 }

@@ -171,10 +171,10 @@ describe("BotBudget", () => {
   });
 
   it("rejects invalid limits and time scales when created", () => {
-    expect(() => resolveLimits({ draft: { windows: [] } })).toThrow(RangeError);
-    expect(() => resolveLimits({ global: { windows: [{ limit: 30, windowMs: 0 }] } })).toThrow(
-      RangeError,
-    );
+    expect(() => resolveLimits({ draft: { windows: [], burst: 1 } })).toThrow(RangeError);
+    expect(() =>
+      resolveLimits({ global: { windows: [{ limit: 30, windowMs: 0 }], burst: 1 } }),
+    ).toThrow(RangeError);
     expect(() => new BotBudget({ limits: resolveLimits(), timeScale: 0 })).toThrow(RangeError);
   });
 });

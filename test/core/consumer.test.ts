@@ -380,7 +380,7 @@ describe("input validation", () => {
     expect(
       () =>
         new StreamHub(tg, {
-          limits: { privateChat: { windows: [{ limit: -1, windowMs: 1000 }] } },
+          limits: { privateChat: { windows: [{ limit: -1, windowMs: 1000 }], burst: 1 } },
         }),
     ).toThrow(RangeError);
     expect(tg.calls).toHaveLength(0);

@@ -267,7 +267,9 @@ describe("options", () => {
     expect(() => streaming({ transport: "fast" as "edit" })).toThrow(/transport/);
     expect(() => streaming({ timeScale: -1 })).toThrow(RangeError);
     expect(() => streaming({ textLimit: 5000 })).toThrow(/textLimit/);
-    expect(() => streaming({ limits: { privateChat: { windows: [] } } })).toThrow(/privateChat/);
+    expect(() => streaming({ limits: { privateChat: { windows: [], burst: 1 } } })).toThrow(
+      /privateChat/,
+    );
     expect(() => streaming({ colour: "red" } as object)).toThrow(/unknown stream option "colour"/);
     expect(() => streaming({ replyTo: "yes" as unknown as boolean })).toThrow(/replyTo/);
     expect(() => streaming(null as unknown as object)).toThrow(TypeError);
