@@ -331,37 +331,49 @@ export class BotBudget {
     // A chat/kind whose first waiter could not go blocks the later ones of that
     // chat/kind, so a preview never overtakes a final of the same chat.
     const blocked = new Set<string>();
+    // The bot-wide budget is the same for every waiter: while it says "not yet",
+    // nobody goes, and a thousand waiting streams cost one check.
+    let globalAt = Math.max(
+      this.global.availableAt(now, this.globalSlowdown),
+      this.globalPenaltyUntil,
+    );
     for (const waiter of this.waiters) {
       const key = `${waiter.chat.key}:${waiter.kind}`;
-      const at = Math.max(
-        waiter.chat.availableAt(waiter.kind, now),
+      if (globalAt > now || blocked.has(key)) {
+        blocked.add(key);
+        remaining.push(waiter);
+        nextAt = Math.min(nextAt, Math.max(globalAt, now + 1));
+        continue;
+      }
+      const at = waiter.chat.availableAt(waiter.kind, now);
+      if (at > now) {
+        blocked.add(key);
+        remaining.push(waiter);
+        nextAt = Math.min(nextAt, at);
+        continue;
+      }
+      const records = [
+        waiter.chat.bucket(waiter.kind).take(now, waiter.chat.slowdown),
+        this.global.take(now, this.globalSlowdown),
+      ];
+      globalAt = Math.max(
         this.global.availableAt(now, this.globalSlowdown),
         this.globalPenaltyUntil,
       );
-      if (!blocked.has(key) && at <= now) {
-        const records = [
-          waiter.chat.bucket(waiter.kind).take(now, waiter.chat.slowdown),
-          this.global.take(now, this.globalSlowdown),
-        ];
-        if (waiter.signal && waiter.onAbort)
-          waiter.signal.removeEventListener("abort", waiter.onAbort);
-        waiter.resolve({
-          settle: () => {
-            if (records[0]?.arrivedBy !== undefined) return;
-            const at = this.clock.now();
-            for (const record of records) record.arrivedBy = at;
-            this.grant();
-          },
-        });
-      } else {
-        blocked.add(key);
-        remaining.push(waiter);
-        nextAt = Math.min(nextAt, Math.max(at, now + 1));
-      }
+      if (waiter.signal && waiter.onAbort)
+        waiter.signal.removeEventListener("abort", waiter.onAbort);
+      waiter.resolve({
+        settle: () => {
+          if (records[0]?.arrivedBy !== undefined) return;
+          const at = this.clock.now();
+          for (const record of records) record.arrivedBy = at;
+          this.grant();
+        },
+      });
     }
     this.waiters = remaining;
     this.schedule(nextAt);
-    if (this.chats.size > 256) this.sweep(now);
+    if (this.chats.size > 256 && this.seq % 256 === 0) this.sweep(now);
   }
 
   private schedule(at: number): void {
