@@ -6,7 +6,11 @@ import type { StreamResult } from "../../shared/result.js";
 export type ScriptStep = string | { wait: number } | { segment: true };
 
 /** Feed `script` to `consumer` (advancing fake time on waits), call done(), and settle the result. */
-export async function drive(consumer: StreamConsumer, script: ScriptStep[], finish = true): Promise<StreamResult> {
+export async function drive(
+  consumer: StreamConsumer,
+  script: ScriptStep[],
+  finish = true,
+): Promise<StreamResult> {
   for (const step of script) {
     if (typeof step === "string") consumer.delta(step);
     else if ("wait" in step) await vi.advanceTimersByTimeAsync(step.wait);

@@ -40,7 +40,11 @@ export class FakeTelegram implements BotApi {
   readonly messages: FakeMessage[] = [];
   draft: { id: number; text: string } | undefined;
   /** Decides the fate of each call; return undefined to answer normally. */
-  faultFor: (method: string, payload: Record<string, unknown>, index: number) => FakeFault | undefined = () => undefined;
+  faultFor: (
+    method: string,
+    payload: Record<string, unknown>,
+    index: number,
+  ) => FakeFault | undefined = () => undefined;
   /** Simulated latency of each call, in (fake) milliseconds. */
   latencyMs = 20;
   private nextId = 1;
@@ -51,7 +55,11 @@ export class FakeTelegram implements BotApi {
     await new Promise((r) => setTimeout(r, this.latencyMs));
     const fault = this.faultFor(method, payload, index);
     if (fault?.kind === "telegram") {
-      throw new TelegramError(fault.code, fault.description, fault.retryAfter ? { retry_after: fault.retryAfter } : undefined);
+      throw new TelegramError(
+        fault.code,
+        fault.description,
+        fault.retryAfter ? { retry_after: fault.retryAfter } : undefined,
+      );
     }
     if (fault?.kind === "network" && !fault.applied) throw new Error("socket hang up");
     const result = this.apply(method, payload);
@@ -73,17 +81,31 @@ export class FakeTelegram implements BotApi {
       this.draft = undefined;
       const message = { messageId: this.nextId++, versions: [text], deleted: false };
       this.messages.push(message);
-      return { message_id: message.messageId, date: 0, chat: { id: Number(payload.chat_id), type: "private" }, text };
+      return {
+        message_id: message.messageId,
+        date: 0,
+        chat: { id: Number(payload.chat_id), type: "private" },
+        text,
+      };
     }
     if (method === "editMessageText") {
       const message = this.messages.find((m) => m.messageId === payload.message_id);
-      if (!message || message.deleted) throw new TelegramError(400, "Bad Request: message to edit not found");
+      if (!message || message.deleted)
+        throw new TelegramError(400, "Bad Request: message to edit not found");
       if (text.length > 4096) throw new TelegramError(400, "Bad Request: MESSAGE_TOO_LONG");
       if (message.versions[message.versions.length - 1] === text) {
-        throw new TelegramError(400, "Bad Request: message is not modified: specified new message content and reply markup are exactly the same");
+        throw new TelegramError(
+          400,
+          "Bad Request: message is not modified: specified new message content and reply markup are exactly the same",
+        );
       }
       message.versions.push(text);
-      return { message_id: message.messageId, date: 0, chat: { id: Number(payload.chat_id), type: "private" }, text };
+      return {
+        message_id: message.messageId,
+        date: 0,
+        chat: { id: Number(payload.chat_id), type: "private" },
+        text,
+      };
     }
     if (method === "deleteMessage") return true;
     throw new TelegramError(404, "Not Found");
@@ -91,7 +113,9 @@ export class FakeTelegram implements BotApi {
 
   /** The texts of the messages a user sees now, in order. */
   visibleTexts(): string[] {
-    return this.messages.filter((m) => !m.deleted).map((m) => m.versions[m.versions.length - 1] ?? "");
+    return this.messages
+      .filter((m) => !m.deleted)
+      .map((m) => m.versions[m.versions.length - 1] ?? "");
   }
 
   callsOf(...methods: string[]): FakeCall[] {
