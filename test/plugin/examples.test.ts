@@ -7,38 +7,22 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { run } from "@grammyjs/runner";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createBot as createAiSdkBot } from "../../examples/ai-sdk-bot.js";
 import { createBot as createOpenAIBot } from "../../examples/openai-bot.js";
 import { createBot as createToolCallingBot, runTool } from "../../examples/tool-calling-bot.js";
-import type { Emulator } from "../emulator/index.js";
-import {
-  type OpenAIScript,
-  type OpenAIServer,
-  startOpenAIServer,
-} from "../support/openai-server.js";
-import { newToken, shownText, startTestEmulator, TIME_SCALE } from "./harness.js";
+import type { OpenAIScript } from "../support/openai-server.js";
+import { newToken, shownText, TIME_SCALE, useServers } from "./harness.js";
 
 const CHAT = 5050;
 
-let emulator: Emulator;
-let server: OpenAIServer | undefined;
-
-beforeEach(async () => {
-  emulator = await startTestEmulator();
-});
-
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  await emulator.close();
-});
+const servers = useServers();
 
 /** Options every example's createBot takes, pointed at the local servers. */
 async function localServers(script: OpenAIScript) {
-  server = await startOpenAIServer(script);
+  const server = await servers.startOpenAI(script);
   return {
-    apiRoot: emulator.apiRoot,
+    apiRoot: servers.emulator.apiRoot,
     openaiBaseURL: server.baseURL,
     openaiApiKey: "test",
     model: "test-model",
@@ -48,7 +32,7 @@ async function localServers(script: OpenAIScript) {
 
 /** The chat messages of every request the model server received. */
 function requestMessages(index: number): Array<{ role: string; content: unknown }> {
-  return (server?.requests[index]?.body.messages ?? []) as Array<{
+  return (servers.openai?.requests[index]?.body.messages ?? []) as Array<{
     role: string;
     content: unknown;
   }>;
@@ -61,12 +45,12 @@ describe("examples/openai-bot.ts", () => {
     const bot = createOpenAIBot(newToken(), options);
     await bot.init();
 
-    await bot.handleUpdate(emulator.sendUserMessage(CHAT, "hi"));
-    await bot.handleUpdate(emulator.sendUserMessage(CHAT, "what did I say?"));
-    await bot.handleUpdate(emulator.sendUserMessage(CHAT, "/reset"));
-    await bot.handleUpdate(emulator.sendUserMessage(CHAT, "fresh start"));
+    await bot.handleUpdate(servers.emulator.sendUserMessage(CHAT, "hi"));
+    await bot.handleUpdate(servers.emulator.sendUserMessage(CHAT, "what did I say?"));
+    await bot.handleUpdate(servers.emulator.sendUserMessage(CHAT, "/reset"));
+    await bot.handleUpdate(servers.emulator.sendUserMessage(CHAT, "fresh start"));
 
-    expect(shownText(emulator, CHAT).split("\n")).toEqual([
+    expect(shownText(servers.emulator, CHAT).split("\n")).toEqual([
       answers[0],
       answers[1],
       "Conversation cleared.",
@@ -80,21 +64,21 @@ describe("examples/openai-bot.ts", () => {
     expect(requestMessages(2).filter((m) => m.role !== "system")).toEqual([
       { role: "user", content: "fresh start" },
     ]);
-    expect(server?.requests.every((r) => r.body.model === "test-model")).toBe(true);
-    expect(emulator.stats().tooManyRequests).toBe(0);
+    expect(servers.openai?.requests.every((r) => r.body.model === "test-model")).toBe(true);
+    expect(servers.emulator.stats().tooManyRequests).toBe(0);
   });
 
   it("quotes the question in groups", async () => {
     const group = -1004040;
-    emulator.addChat({ id: group, type: "supergroup" });
+    servers.emulator.addChat({ id: group, type: "supergroup" });
     const options = await localServers([{ text: "Group answer." }]);
     const bot = createOpenAIBot(newToken(), options);
     await bot.init();
 
-    const question = emulator.sendUserMessage(group, "a question");
+    const question = servers.emulator.sendUserMessage(group, "a question");
     await bot.handleUpdate(question);
 
-    const [message] = emulator.visibleMessages(group);
+    const [message] = servers.emulator.visibleMessages(group);
     expect(message?.versions.at(-1)?.text).toBe("Group answer.");
     expect(message?.replyToMessageId).toBe(question.message?.message_id);
   });
@@ -110,18 +94,20 @@ describe("examples/openai-bot.ts", () => {
       runner: { fetch: { allowed_updates: ["message", "stopped_message_generation"] } },
     });
     try {
-      emulator.sendUserMessage(CHAT, "talk");
-      const draft = await emulator.waitForCall(
+      servers.emulator.sendUserMessage(CHAT, "talk");
+      const draft = await servers.emulator.waitForCall(
         (c) => c.method === "sendMessageDraft" && c.ok && String(c.params.text ?? "").length > 20,
       );
       expect(draft.params.can_stop).toBe(true);
-      emulator.pressStop(CHAT, draft.params.draft_id as number);
-      await emulator.waitForCall((c) => c.method === "sendMessage" && c.ok && c.chatId === CHAT);
-      expect(await server?.requests[0]?.outcome).toBe("client-closed");
+      servers.emulator.pressStop(CHAT, draft.params.draft_id as number);
+      await servers.emulator.waitForCall(
+        (c) => c.method === "sendMessage" && c.ok && c.chatId === CHAT,
+      );
+      expect(await servers.openai?.requests[0]?.outcome).toBe("client-closed");
     } finally {
       await runner.stop();
     }
-    const [message, ...more] = emulator.visibleMessages(CHAT);
+    const [message, ...more] = servers.emulator.visibleMessages(CHAT);
     expect(more).toEqual([]);
     expect(message?.versions.at(-1)?.text).toMatch(/^word0 word1 /);
   });
@@ -141,8 +127,8 @@ describe("examples/openai-bot.ts", () => {
     });
     try {
       // Queued now, fetched by the process's first getUpdates once it is up.
-      emulator.sendUserMessage(CHAT, "hi");
-      await emulator.waitForCall(
+      servers.emulator.sendUserMessage(CHAT, "hi");
+      await servers.emulator.waitForCall(
         (c) => c.method === "sendMessage" && c.ok && c.chatId === CHAT,
         15_000,
       );
@@ -150,9 +136,9 @@ describe("examples/openai-bot.ts", () => {
       child.kill("SIGTERM");
       await once(child, "exit");
     }
-    expect(shownText(emulator, CHAT)).toBe("Hello from a process.");
-    expect(server?.requests[0]?.body.model).toBe("model-from-env");
-    const polls = emulator.calls.filter((c) => c.method === "getUpdates");
+    expect(shownText(servers.emulator, CHAT)).toBe("Hello from a process.");
+    expect(servers.openai?.requests[0]?.body.model).toBe("model-from-env");
+    const polls = servers.emulator.calls.filter((c) => c.method === "getUpdates");
     expect(polls[0]?.params.allowed_updates).toEqual(["message", "stopped_message_generation"]);
   }, 30_000);
 
@@ -179,9 +165,9 @@ describe("examples/ai-sdk-bot.ts", () => {
     const bot = createAiSdkBot(newToken(), options);
     await bot.init();
 
-    await bot.handleUpdate(emulator.sendUserMessage(CHAT, "hello"));
+    await bot.handleUpdate(servers.emulator.sendUserMessage(CHAT, "hello"));
 
-    const [message, ...more] = emulator.visibleMessages(CHAT);
+    const [message, ...more] = servers.emulator.visibleMessages(CHAT);
     expect(more).toEqual([]);
     const final = message?.versions.at(-1);
     expect(final?.text).toMatch(/The user greets me\.\s+Hi there, nice to meet you\.$/);
@@ -191,7 +177,7 @@ describe("examples/ai-sdk-bot.ts", () => {
     expect(
       final?.text.slice(quote?.offset ?? 0, (quote?.offset ?? 0) + (quote?.length ?? 0)),
     ).toContain("The user greets me.");
-    expect(server?.requests[0]?.body.model).toBe("test-model");
+    expect(servers.openai?.requests[0]?.body.model).toBe("test-model");
   });
 });
 
@@ -210,13 +196,13 @@ describe("examples/tool-calling-bot.ts", () => {
     const bot = createToolCallingBot(newToken(), options);
     await bot.init();
 
-    await bot.handleUpdate(emulator.sendUserMessage(CHAT, "roll a die"));
+    await bot.handleUpdate(servers.emulator.sendUserMessage(CHAT, "roll a die"));
 
-    expect(emulator.visibleMessages(CHAT).map((m) => m.versions.at(-1)?.text)).toEqual([
+    expect(servers.emulator.visibleMessages(CHAT).map((m) => m.versions.at(-1)?.text)).toEqual([
       "Let me roll a die.",
       "You rolled a four.",
     ]);
-    expect(server?.requests).toHaveLength(2);
+    expect(servers.openai?.requests).toHaveLength(2);
     expect(requestMessages(1).slice(-2)).toEqual([
       expect.objectContaining({
         role: "assistant",

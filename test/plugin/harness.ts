@@ -5,8 +5,14 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { type ApiClientOptions, Bot, type Context } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
+import { afterEach, beforeEach } from "vitest";
 import { type StreamFlavor, type StreamingOptions, streaming } from "../../grammy-plugin/index.js";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../emulator/index.js";
+import {
+  type OpenAIScript,
+  type OpenAIServer,
+  startOpenAIServer,
+} from "../support/openai-server.js";
 
 /** Every window 25x shorter: a private chat's 1 message/s becomes one per 40 ms. */
 export const TIME_SCALE = 0.04;
@@ -112,4 +118,46 @@ export function shownText(emulator: Emulator, chatId: number, threadId?: number)
 /** Successful sendMessage calls to `chatId`: each is one message the user keeps. */
 export function sentMessages(emulator: Emulator, chatId: number) {
   return emulator.calls.filter((c) => c.method === "sendMessage" && c.chatId === chatId && c.ok);
+}
+
+/** The servers of one test: see {@link useServers}. */
+export interface TestServers {
+  /** This test's emulator. */
+  readonly emulator: Emulator;
+  /** The OpenAI-compatible server this test started, if any. */
+  readonly openai: OpenAIServer | undefined;
+  /** Start this test's OpenAI-compatible server (closed after the test). */
+  startOpenAI(script: OpenAIScript): Promise<OpenAIServer>;
+}
+
+/**
+ * Give every test of the file a fresh emulator (and, on demand, a local
+ * OpenAI-compatible server), both closed after the test. Call at the top of a
+ * test file.
+ */
+export function useServers(): TestServers {
+  let emulator: Emulator | undefined;
+  let openai: OpenAIServer | undefined;
+  beforeEach(async () => {
+    emulator = await startTestEmulator();
+  });
+  afterEach(async () => {
+    await openai?.close();
+    openai = undefined;
+    await emulator?.close();
+    emulator = undefined;
+  });
+  return {
+    get emulator() {
+      if (!emulator) throw new Error("useServers(): the emulator exists only inside a test");
+      return emulator;
+    },
+    get openai() {
+      return openai;
+    },
+    async startOpenAI(script) {
+      openai = await startOpenAIServer(script);
+      return openai;
+    },
+  };
 }

@@ -8,35 +8,19 @@ import { Readable } from "node:stream";
 import { createOpenAI } from "@ai-sdk/openai";
 import { isStepCount, jsonSchema, streamText, tool } from "ai";
 import OpenAI from "openai";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   partialResultOf,
   type StreamEvent,
   type StreamResult,
   type StreamSourceInput,
 } from "../../grammy-plugin/index.js";
-import type { Emulator } from "../emulator/index.js";
-import {
-  type OpenAIScript,
-  type OpenAIServer,
-  startOpenAIServer,
-} from "../support/openai-server.js";
-import { createStreamBot, sentMessages, startTestEmulator } from "./harness.js";
+import type { OpenAIScript } from "../support/openai-server.js";
+import { createStreamBot, sentMessages, useServers } from "./harness.js";
 
 const CHAT = 3131;
 
-let emulator: Emulator;
-let server: OpenAIServer | undefined;
-
-beforeEach(async () => {
-  emulator = await startTestEmulator();
-});
-
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  await emulator.close();
-});
+const servers = useServers();
 
 /**
  * Reply to one user message with `makeSource()` and return the outcome and
@@ -45,7 +29,7 @@ afterEach(async () => {
 async function replyWith(
   makeSource: () => StreamSourceInput,
 ): Promise<{ result?: StreamResult; error?: unknown; messages: string[] }> {
-  const bot = createStreamBot(emulator, { plugin: { format: "plain" } });
+  const bot = createStreamBot(servers.emulator, { plugin: { format: "plain" } });
   const outcome: { result?: StreamResult; error?: unknown } = {};
   bot.on("message:text", async (ctx) => {
     try {
@@ -54,20 +38,20 @@ async function replyWith(
       outcome.error = error;
     }
   });
-  await bot.handleUpdate(emulator.sendUserMessage(CHAT, "question"));
-  const messages = emulator.visibleMessages(CHAT).map((m) => m.versions.at(-1)?.text ?? "");
-  expect(sentMessages(emulator, CHAT)).toHaveLength(messages.length);
-  expect(emulator.stats().tooManyRequests).toBe(0);
+  await bot.handleUpdate(servers.emulator.sendUserMessage(CHAT, "question"));
+  const messages = servers.emulator.visibleMessages(CHAT).map((m) => m.versions.at(-1)?.text ?? "");
+  expect(sentMessages(servers.emulator, CHAT)).toHaveLength(messages.length);
+  expect(servers.emulator.stats().tooManyRequests).toBe(0);
   return { ...outcome, messages };
 }
 
 async function openaiClient(script: OpenAIScript): Promise<OpenAI> {
-  server = await startOpenAIServer(script);
+  const server = await servers.startOpenAI(script);
   return new OpenAI({ apiKey: "test", baseURL: server.baseURL, maxRetries: 0 });
 }
 
 async function aiSdkProvider(script: OpenAIScript) {
-  server = await startOpenAIServer(script);
+  const server = await servers.startOpenAI(script);
   return createOpenAI({ apiKey: "test", baseURL: server.baseURL });
 }
 
@@ -176,7 +160,7 @@ describe("the AI SDK", () => {
     );
 
     expect(messages).toEqual(["Looking it up.", "It is sunny in Oslo."]);
-    expect(server?.requests).toHaveLength(2);
+    expect(servers.openai?.requests).toHaveLength(2);
   });
 
   it("streamText over the Responses API, and its textStream alone", async () => {

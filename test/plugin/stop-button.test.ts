@@ -5,26 +5,14 @@
  */
 import { run } from "@grammyjs/runner";
 import OpenAI from "openai";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { StreamResult } from "../../grammy-plugin/index.js";
-import type { CallRecord, Emulator } from "../emulator/index.js";
-import { type OpenAIServer, startOpenAIServer } from "../support/openai-server.js";
-import { createStreamBot, sentMessages, startTestEmulator } from "./harness.js";
+import type { CallRecord } from "../emulator/index.js";
+import { createStreamBot, sentMessages, useServers } from "./harness.js";
 
 const CHAT = 6161;
 
-let emulator: Emulator;
-let server: OpenAIServer | undefined;
-
-beforeEach(async () => {
-  emulator = await startTestEmulator();
-});
-
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  await emulator.close();
-});
+const servers = useServers();
 
 /** A model that would talk for a long time, and remembers being stopped. */
 function endlessModel() {
@@ -56,24 +44,24 @@ function stoppableDraft(call: CallRecord): boolean {
 
 /** The text of the last draft the user saw, without the cursor. */
 function lastDraftText(): string {
-  const drafts = emulator.timeline(CHAT).drafts;
+  const drafts = servers.emulator.timeline(CHAT).drafts;
   const versions = drafts.at(-1)?.versions ?? [];
   return (versions.at(-1)?.text ?? "").replace(/\s*▉$/, "");
 }
 
 describe("the stop button", () => {
   it("aborts the source's signal, keeps what was shown and resolves aborted: true", async () => {
-    const bot = createStreamBot(emulator, { plugin: { canStop: true, format: "plain" } });
+    const bot = createStreamBot(servers.emulator, { plugin: { canStop: true, format: "plain" } });
     const model = endlessModel();
     let result: StreamResult | undefined;
     bot.on("message:text", async (ctx) => {
       result = await ctx.streamReply(model.source);
     });
 
-    const handling = bot.handleUpdate(emulator.sendUserMessage(CHAT, "talk forever"));
-    const draft = await emulator.waitForCall(stoppableDraft);
+    const handling = bot.handleUpdate(servers.emulator.sendUserMessage(CHAT, "talk forever"));
+    const draft = await servers.emulator.waitForCall(stoppableDraft);
     expect(draft.params.can_stop).toBe(true);
-    const stop = emulator.pressStop(CHAT, draft.params.draft_id as number);
+    const stop = servers.emulator.pressStop(CHAT, draft.params.draft_id as number);
     let nextRan = false;
     bot.on("stopped_message_generation", () => {
       nextRan = true;
@@ -85,14 +73,14 @@ describe("the stop button", () => {
     expect(result?.aborted).toBe(true);
     // The middleware passes the update on, so the bot can react to it too.
     expect(nextRan).toBe(true);
-    const [message, ...more] = emulator.visibleMessages(CHAT);
+    const [message, ...more] = servers.emulator.visibleMessages(CHAT);
     expect(more).toEqual([]);
     const kept = message?.versions.at(-1)?.text ?? "";
     // What the user saw when pressing stop is kept (and whatever arrived before the stop landed).
     expect(kept.startsWith(lastDraftText().trim())).toBe(true);
     expect(kept).toBe(result?.text.trim());
     expect(model.state.produced.startsWith(result?.text ?? "?")).toBe(true);
-    expect(sentMessages(emulator, CHAT)).toHaveLength(1);
+    expect(sentMessages(servers.emulator, CHAT)).toHaveLength(1);
   });
 
   it("stops the openai request itself (the HTTP response is closed) under real polling with the runner", async () => {
@@ -100,9 +88,9 @@ describe("the stop button", () => {
       { text: `token${i} ` },
       { delay: 5 },
     ]).flat();
-    server = await startOpenAIServer(script);
+    const server = await servers.startOpenAI(script);
     const client = new OpenAI({ apiKey: "test", baseURL: server.baseURL, maxRetries: 0 });
-    const bot = createStreamBot(emulator, { plugin: { canStop: true, format: "plain" } });
+    const bot = createStreamBot(servers.emulator, { plugin: { canStop: true, format: "plain" } });
     let replied: (result: StreamResult) => void = () => {};
     const reply = new Promise<StreamResult>((resolve) => {
       replied = resolve;
@@ -121,37 +109,37 @@ describe("the stop button", () => {
       runner: { fetch: { allowed_updates: ["message", "stopped_message_generation"] } },
     });
     try {
-      emulator.sendUserMessage(CHAT, "go");
-      const draft = await emulator.waitForCall(stoppableDraft);
-      emulator.pressStop(CHAT, draft.params.draft_id as number);
+      servers.emulator.sendUserMessage(CHAT, "go");
+      const draft = await servers.emulator.waitForCall(stoppableDraft);
+      servers.emulator.pressStop(CHAT, draft.params.draft_id as number);
       const result = await reply;
       expect(result.aborted).toBe(true);
       expect(await server.requests[0]?.outcome).toBe("client-closed");
     } finally {
       await runner.stop();
     }
-    expect(emulator.visibleMessages(CHAT)).toHaveLength(1);
+    expect(servers.emulator.visibleMessages(CHAT)).toHaveLength(1);
   });
 
   it("ignores a stop for a draft it does not know, and streams on", async () => {
-    const bot = createStreamBot(emulator, { plugin: { canStop: true, format: "plain" } });
+    const bot = createStreamBot(servers.emulator, { plugin: { canStop: true, format: "plain" } });
     let result: StreamResult | undefined;
     bot.on("message:text", async (ctx) => {
       result = await ctx.streamReply(["All ", "of ", "it."]);
     });
-    await bot.handleUpdate(emulator.pressStop(CHAT, 987654));
-    await bot.handleUpdate(emulator.sendUserMessage(CHAT, "hi"));
+    await bot.handleUpdate(servers.emulator.pressStop(CHAT, 987654));
+    await bot.handleUpdate(servers.emulator.sendUserMessage(CHAT, "hi"));
     expect(result?.aborted).toBe(false);
-    expect(emulator.visibleMessages(CHAT).map((m) => m.versions.at(-1)?.text)).toEqual([
+    expect(servers.emulator.visibleMessages(CHAT).map((m) => m.versions.at(-1)?.text)).toEqual([
       "All of it.",
     ]);
   });
 
   it("sends no stop button unless canStop is set", async () => {
-    const bot = createStreamBot(emulator, { plugin: { format: "plain" } });
+    const bot = createStreamBot(servers.emulator, { plugin: { format: "plain" } });
     bot.on("message:text", (ctx) => ctx.streamReply(["Some ", "text ", "here."]).then(() => {}));
-    await bot.handleUpdate(emulator.sendUserMessage(CHAT, "hi"));
-    const drafts = emulator.calls.filter((c) => c.method === "sendMessageDraft");
+    await bot.handleUpdate(servers.emulator.sendUserMessage(CHAT, "hi"));
+    const drafts = servers.emulator.calls.filter((c) => c.method === "sendMessageDraft");
     expect(drafts.length).toBeGreaterThan(0);
     expect(drafts.some((c) => c.params.can_stop === true)).toBe(false);
   });
