@@ -36,10 +36,6 @@ const MAX_SLOWDOWN = 8;
 const RECOVERY_FACTOR = 0.97;
 
 /**
- * One rate budget (sliding windows plus even spacing with a burst allowance)
- * as a token bucket checked against the exact call history.
- */
-/**
  * One call in a bucket's history. Telegram counts a call when it arrives, some
  * time between our send and its reply: until the reply, the call may still
  * arrive "now"; after it, it arrived at the latest when the reply came. Windows
@@ -49,9 +45,12 @@ const RECOVERY_FACTOR = 0.97;
 export interface CallRecord {
   /** The latest time the call can have arrived; `undefined` while it is in flight. */
   arrivedBy: number | undefined;
-  grantedAt: number;
 }
 
+/**
+ * One rate budget (sliding windows plus even spacing with a burst allowance)
+ * as a token bucket checked against the exact call history.
+ */
 class RateBucket {
   private history: CallRecord[] = [];
   private tokens: number;
@@ -69,7 +68,7 @@ class RateBucket {
 
   /**
    * Even spacing between calls, slow enough that a full burst plus calls at
-   * this pace never overflow a window: `burst + windowMs / spacing <= limit`.
+   * this pace never overflow a window: `burst - 1 + windowMs / spacing <= limit`.
    * That keeps the pace steady instead of racing ahead and then stalling until
    * the window slides (what froze drafts for 25 s in the field). Windows no
    * larger than the burst (such as "1 per second") are minimum gaps, enforced
@@ -114,7 +113,7 @@ class RateBucket {
   take(now: number, slowdown: number): CallRecord {
     this.refill(now, slowdown);
     this.tokens = Math.max(0, this.tokens - 1);
-    const record: CallRecord = { arrivedBy: undefined, grantedAt: now };
+    const record: CallRecord = { arrivedBy: undefined };
     const horizon = now - this.longestWindowMs * (1 + JITTER_MARGIN) - JITTER_MS;
     this.history = this.history.filter((c) => c.arrivedBy === undefined || c.arrivedBy > horizon);
     this.history.push(record);
