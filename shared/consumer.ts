@@ -1,5 +1,6 @@
 import type { BudgetKind, BudgetPriority, BudgetSlot, ChatBudget } from "./budget.js";
 import { closeFence, FENCE_RESERVE, openFenceAtEnd, reopenFence } from "./code-fence.js";
+import { describeValue as describe } from "./describe.js";
 import {
   type ApiFailure,
   classifyApiError,
@@ -8,6 +9,7 @@ import {
   StreamDeliveryError,
 } from "./errors.js";
 import { sliceFormatted, withReasoning } from "./format/index.js";
+import { isHighSurrogate, wellFormedSource } from "./format/unicode.js";
 import type { StreamHub } from "./hub.js";
 import { concatFormatted, contentKey, isBlank, plainText, trimFormatted } from "./message-text.js";
 import type { PlatformUpdate, ResolvedStreamOptions } from "./options.js";
@@ -221,7 +223,10 @@ export class StreamConsumer {
     const last = this.segments[this.segments.length - 1];
     if (last && last.source.length === 0 && !last.ended) return;
     // Half a surrogate pair belongs with its other half, which has not arrived yet.
-    const split = last && /[\uD800-\uDBFF]$/.test(last.source) ? last.source.slice(-1) : "";
+    const split =
+      last && isHighSurrogate(last.source.charCodeAt(last.source.length - 1))
+        ? last.source.slice(-1)
+        : "";
     if (last) {
       last.source = last.source.slice(0, last.source.length - split.length);
       last.ended = true;
@@ -364,10 +369,10 @@ export class StreamConsumer {
   private newSlot(): MessageSlot {
     const draftId = this.hub.nextDraftId();
     this.hub.registerDraft(this.chatId, this.options.threadId, draftId, this);
-    const first = this.persisted === undefined || this.persisted.length === 0;
-    const placeholderFrom = first
-      ? 0
-      : this.hub.clock.now() + this.hub.budget.scaled(SEGMENT_PLACEHOLDER_DELAY_MS);
+    const placeholderFrom =
+      this.persisted.length === 0
+        ? 0
+        : this.hub.clock.now() + this.hub.budget.scaled(SEGMENT_PLACEHOLDER_DELAY_MS);
     return {
       draftId,
       shownUpTo: 0,
@@ -392,10 +397,8 @@ export class StreamConsumer {
   }
 
   private render(seg: Segment): View {
-    let source = seg.source;
     // A high surrogate at the end waits for its other half.
-    if (!seg.ended && /[\uD800-\uDBFF]$/.test(source)) source = source.slice(0, -1);
-    source = source.toWellFormed();
+    let source = wellFormedSource(seg.source, seg.ended);
     if (this.options.transform) {
       const transformed = this.options.transform(source);
       if (typeof transformed !== "string") throw new TypeError("transform must return a string");
@@ -962,16 +965,4 @@ function asMessage(result: unknown): SentMessage | undefined {
     return result as SentMessage;
   }
   return undefined;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "object")
-    return `an object (${
-      Object.keys(value as object)
-        .slice(0, 5)
-        .join(", ") || "no keys"
-    })`;
-  return `${typeof value} ${String(value).slice(0, 40)}`;
 }

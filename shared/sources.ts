@@ -7,6 +7,7 @@
  * `streamText` result (and its `fullStream` / `textStream`), AI SDK UI message
  * chunks, and streamgram's own events.
  */
+import { describeValue as describe } from "./describe.js";
 import type { StreamEvent } from "./types.js";
 import { Utf8ChunkDecoder } from "./utf8.js";
 
@@ -714,34 +715,4 @@ function unsupportedSource(source: unknown, via: string, hint = ""): TypeError {
     `toStreamEvents: unsupported ${via}, received ${describe(source)}. ${hint}${hint === "" ? "" : " "}` +
       `Expected ${ACCEPTED_SOURCES}.`,
   );
-}
-
-/** A short description of a value for error messages, never its whole content. */
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return `an array of length ${value.length}`;
-  switch (typeof value) {
-    case "undefined":
-      return "undefined";
-    case "string":
-      return `a string of length ${value.length}`;
-    case "number":
-    case "boolean":
-    case "bigint":
-      return `${typeof value} ${String(value)}`;
-    case "symbol":
-      return "a symbol";
-    case "function":
-      return "a function";
-  }
-  const record = value as Record<string, unknown>;
-  if (typeof record.then === "function") return "a Promise";
-  if (value instanceof Uint8Array) return `a ${value.constructor.name} of ${value.length} bytes`;
-  if (typeof record.type === "string") return `an object with type ${JSON.stringify(record.type)}`;
-  const className = (value as object).constructor?.name;
-  const prefix = className !== undefined && className !== "Object" ? `a ${className}` : "an object";
-  const keys = Object.keys(record);
-  if (keys.length === 0) return `${prefix} with no own keys`;
-  const shown = keys.slice(0, 6).join(", ");
-  return `${prefix} with keys {${shown}${keys.length > 6 ? ", ..." : ""}}`;
 }

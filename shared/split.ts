@@ -1,3 +1,5 @@
+import { isHighSurrogate } from "./format/unicode.js";
+
 /**
  * Where to cut a text that does not fit in one Telegram message.
  *
@@ -10,10 +12,6 @@ const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 
 /** Telegram's limit for `sendMessage`/`editMessageText` text, after entity parsing. */
 export const TELEGRAM_TEXT_LIMIT = 4096;
-
-function isHighSurrogate(code: number): boolean {
-  return code >= 0xd800 && code <= 0xdbff;
-}
 
 /**
  * The last grapheme-cluster boundary at or before `index`, so a cut never

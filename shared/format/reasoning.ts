@@ -1,5 +1,6 @@
+import { describeValue as describe } from "../describe.js";
 import type { FormattedText } from "../types.js";
-import { assertFormattedText, describe } from "./format-checks.js";
+import { assertFormattedText } from "./format-checks.js";
 import { replaceLoneSurrogates } from "./unicode.js";
 
 /**

@@ -1,4 +1,4 @@
-import { describe } from "./format-checks.js";
+import { describeValue as describe } from "../describe.js";
 import type { Formatter } from "./formatter.js";
 import { htmlFormatter } from "./html/formatter.js";
 import { markdownFormatter } from "./markdown/formatter.js";

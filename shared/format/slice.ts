@@ -1,5 +1,6 @@
+import { describeValue as describe } from "../describe.js";
 import type { FormattedText, MessageEntity } from "../types.js";
-import { assertFormattedText, describe } from "./format-checks.js";
+import { assertFormattedText } from "./format-checks.js";
 import { splitsSurrogatePair } from "./unicode.js";
 
 /**

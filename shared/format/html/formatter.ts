@@ -15,10 +15,11 @@
  * - a link to a URL Telegram would refuse shows its text only.
  * Whitespace is kept as written; trailing whitespace is removed.
  */
+
+import { describeValue as describe } from "../../describe.js";
 import type { FormattedText } from "../../types.js";
 import { type EntityAttributes, type EntityHandle, FormattedTextBuilder } from "../builder.js";
 import type { EntityType } from "../entity-rules.js";
-import { describe } from "../format-checks.js";
 import type { Formatter } from "../formatter.js";
 import { wellFormedSource } from "../unicode.js";
 import { isLinkableUrl } from "../urls.js";

@@ -10,8 +10,9 @@
  * 5 ms for a 12k answer. The cache changes no result: the output depends on
  * the source alone.
  */
+
+import { describeValue as describe } from "../../describe.js";
 import type { FormattedText } from "../../types.js";
-import { describe } from "../format-checks.js";
 import type { Formatter } from "../formatter.js";
 import { wellFormedSource } from "../unicode.js";
 import { splitBlockRuns } from "./blocks.js";
