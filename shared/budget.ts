@@ -1,4 +1,4 @@
-import type { RateBudget, RateLimits } from "./limits.js";
+import type { RateBudget, RateLimits, RateWindow } from "./limits.js";
 
 /** Which of a chat's budgets a call draws on. */
 export type BudgetKind = "message" | "draft";
@@ -43,92 +43,97 @@ const RECOVERY_FACTOR = 0.97;
  * make calls bunch up past a limit.
  */
 export interface CallRecord {
+  /** When the call was granted (sent); even pacing counts from here. */
+  readonly sentAt: number;
   /** The latest time the call can have arrived; `undefined` while it is in flight. */
   arrivedBy: number | undefined;
 }
 
+/** How long a call stays in `window`, with the jitter margins on top. */
+function spanOf(window: RateWindow): number {
+  return window.windowMs * (1 + JITTER_MARGIN) + JITTER_MS;
+}
+
 /**
- * One rate budget (sliding windows plus even spacing with a burst allowance)
- * as a token bucket checked against the exact call history.
+ * One rate budget, checked against the exact call history: sliding windows
+ * that are never broken, a burst while the chat has made few calls, and after
+ * it the fastest even pace that never has to stop and wait for a window.
  */
 class RateBucket {
   private history: CallRecord[] = [];
-  private tokens: number;
-  private refilledAt: number;
-  private readonly longestWindowMs: number;
+  /** No burst before this time: after a 429 the chat is paced from its first call. */
+  private burstFrom = Number.NEGATIVE_INFINITY;
+  private readonly longestSpan: number;
 
-  constructor(
-    private readonly budget: RateBudget,
-    now: number,
-  ) {
-    this.tokens = budget.burst;
-    this.refilledAt = now;
-    this.longestWindowMs = Math.max(...budget.windows.map((w) => w.windowMs));
+  constructor(private readonly budget: RateBudget) {
+    this.longestSpan = Math.max(...budget.windows.map(spanOf));
   }
 
   /**
-   * Even spacing between calls, slow enough that a full burst plus calls at
-   * this pace never overflow a window: `burst - 1 + windowMs / spacing <= limit`.
-   * That keeps the pace steady instead of racing ahead and then stalling until
-   * the window slides (what froze drafts for 25 s in the field). Windows no
-   * larger than the burst (such as "1 per second") are minimum gaps, enforced
-   * by the history check alone.
+   * The earliest time a call may go out, at or after `now`. Every call keeps
+   * to the windows; a `paced` call (a preview, or any call in the bot-wide
+   * budget) also keeps to the even pace once the burst is spent. A final is
+   * not paced: the pace always leaves room for it, and it should not wait.
    */
-  private spacingMs(slowdown: number): number {
-    const { burst, windows } = this.budget;
-    const spacing = Math.max(
-      ...windows.map((w) =>
-        w.limit > burst ? w.windowMs / (w.limit - burst + 1) : w.windowMs / w.limit,
-      ),
-    );
-    return spacing * slowdown * (1 + JITTER_MARGIN);
-  }
-
-  private refill(now: number, slowdown: number): void {
-    const spacing = this.spacingMs(slowdown);
-    this.tokens = Math.min(this.budget.burst, this.tokens + (now - this.refilledAt) / spacing);
-    this.refilledAt = now;
-  }
-
-  /** The earliest time a call may go out, at or after `now`. */
-  availableAt(now: number, slowdown: number): number {
-    this.refill(now, slowdown);
-    let at = now;
-    if (this.tokens < 1) at = now + (1 - this.tokens) * this.spacingMs(slowdown);
+  availableAt(now: number, slowdown: number, paced: boolean): number {
     // Latest possible arrival of each recent call, newest first; in-flight calls count as arriving now or later.
     const arrivals = this.history
       .map((c) => c.arrivedBy ?? Number.POSITIVE_INFINITY)
       .sort((a, b) => b - a);
+    let at = now;
     for (const w of this.budget.windows) {
       // The call that must leave the window before another fits.
       const blocker = arrivals[w.limit - 1];
-      if (blocker !== undefined) {
-        at = Math.max(at, blocker + w.windowMs * (1 + JITTER_MARGIN) + JITTER_MS);
+      if (blocker !== undefined) at = Math.max(at, blocker + spanOf(w));
+    }
+    if (!paced || this.history.length === 0) return at;
+    const recent = arrivals.filter((a) => a > now - this.longestSpan).length;
+    if (recent < this.budget.burst && now >= this.burstFrom) return at;
+    const newestSentAt = Math.max(...this.history.map((c) => c.sentAt));
+    // For pacing, a call in flight is taken to arrive now; the window check above stays strict.
+    const expected = arrivals.map((a) => Math.min(a, now));
+    return Math.max(at, newestSentAt + this.evenSpacing(expected, newestSentAt) * slowdown);
+  }
+
+  /**
+   * The shortest even spacing of calls from the newest one on that never has
+   * to wait for a window, given the calls already made (`arrivals`, newest
+   * first): the k-th next call needs the (limit - k + 1)-th newest past call
+   * out of every window. While a burst is still in a window this is slower
+   * than the window's own rate, so the burst is paid back without stalling
+   * (what froze drafts for 25 s in the field); once it has left, the pace is
+   * the window's rate, `limit` calls per window.
+   */
+  private evenSpacing(arrivals: readonly number[], newestSentAt: number): number {
+    let spacing = 0;
+    for (const w of this.budget.windows) {
+      const span = spanOf(w);
+      spacing = Math.max(spacing, span / w.limit);
+      for (let k = 1; k <= w.limit; k++) {
+        const leaving = arrivals[w.limit - k];
+        if (leaving !== undefined) spacing = Math.max(spacing, (leaving + span - newestSentAt) / k);
       }
     }
-    return at;
+    return spacing;
   }
 
   /** Record a call granted at `now`; settle the returned record when its reply arrives. */
-  take(now: number, slowdown: number): CallRecord {
-    this.refill(now, slowdown);
-    this.tokens = Math.max(0, this.tokens - 1);
-    const record: CallRecord = { arrivedBy: undefined };
-    const horizon = now - this.longestWindowMs * (1 + JITTER_MARGIN) - JITTER_MS;
+  take(now: number): CallRecord {
+    const record: CallRecord = { sentAt: now, arrivedBy: undefined };
+    const horizon = now - this.longestSpan;
     this.history = this.history.filter((c) => c.arrivedBy === undefined || c.arrivedBy > horizon);
     this.history.push(record);
     return record;
   }
 
-  /** Forget the burst allowance: after a 429 the next call waits a full spacing. */
+  /** Forget the burst allowance: after a 429 every call is evenly paced until the longest window has passed. */
   drain(now: number): void {
-    this.tokens = 0;
-    this.refilledAt = now;
+    this.burstFrom = now + this.longestSpan;
   }
 
   idleSince(now: number): boolean {
     return this.history.every(
-      (c) => c.arrivedBy !== undefined && c.arrivedBy <= now - this.longestWindowMs,
+      (c) => c.arrivedBy !== undefined && c.arrivedBy <= now - this.longestSpan,
     );
   }
 }
@@ -150,18 +155,21 @@ export class ChatBudget {
     readonly key: string,
     limits: RateLimits,
     isPrivate: boolean,
-    now: number,
   ) {
-    this.message = new RateBucket(isPrivate ? limits.privateChat : limits.groupChat, now);
-    this.draft = new RateBucket(limits.draft, now);
+    this.message = new RateBucket(isPrivate ? limits.privateChat : limits.groupChat);
+    this.draft = new RateBucket(limits.draft);
   }
 
   bucket(kind: BudgetKind): RateBucket {
     return kind === "message" ? this.message : this.draft;
   }
 
-  availableAt(kind: BudgetKind, now: number): number {
-    return Math.max(this.penaltyUntil, this.bucket(kind).availableAt(now, this.slowdown));
+  /** The earliest time a call of `kind` may go out; finals keep to the windows but not to the pace. */
+  availableAt(kind: BudgetKind, priority: BudgetPriority, now: number): number {
+    return Math.max(
+      this.penaltyUntil,
+      this.bucket(kind).availableAt(now, this.slowdown, priority === "preview"),
+    );
   }
 }
 
@@ -174,7 +182,7 @@ export interface BudgetSlot {
 interface Waiter {
   chat: ChatBudget;
   kind: BudgetKind;
-  priority: number;
+  priority: BudgetPriority;
   seq: number;
   resolve: (slot: BudgetSlot) => void;
   reject: (reason: unknown) => void;
@@ -222,7 +230,7 @@ export class BotBudget {
     this.timeScale = scale;
     this.clock = options.clock ?? systemClock;
     this.limits = scaleLimits(options.limits, scale);
-    this.global = new RateBucket(this.limits.global, this.clock.now());
+    this.global = new RateBucket(this.limits.global);
   }
 
   /** The budget of one chat (and topic-less: topics share their chat's budget). */
@@ -230,7 +238,7 @@ export class BotBudget {
     const key = String(chatId);
     let chat = this.chats.get(key);
     if (!chat) {
-      chat = new ChatBudget(key, this.limits, isPrivate, this.clock.now());
+      chat = new ChatBudget(key, this.limits, isPrivate);
       this.chats.set(key, chat);
     }
     return chat;
@@ -258,7 +266,7 @@ export class BotBudget {
       const waiter: Waiter = {
         chat,
         kind,
-        priority: priority === "final" ? 0 : 1,
+        priority,
         seq: this.seq++,
         resolve,
         reject,
@@ -272,7 +280,7 @@ export class BotBudget {
         signal.addEventListener("abort", waiter.onAbort, { once: true });
       }
       this.waiters.push(waiter);
-      this.waiters.sort((a, b) => a.priority - b.priority || a.seq - b.seq);
+      this.waiters.sort((a, b) => rank(a.priority) - rank(b.priority) || a.seq - b.seq);
       this.grant();
     });
   }
@@ -333,7 +341,7 @@ export class BotBudget {
     // The bot-wide budget is the same for every waiter: while it says "not yet",
     // nobody goes, and a thousand waiting streams cost one check.
     let globalAt = Math.max(
-      this.global.availableAt(now, this.globalSlowdown),
+      this.global.availableAt(now, this.globalSlowdown, true),
       this.globalPenaltyUntil,
     );
     for (const waiter of this.waiters) {
@@ -344,19 +352,16 @@ export class BotBudget {
         nextAt = Math.min(nextAt, Math.max(globalAt, now + 1));
         continue;
       }
-      const at = waiter.chat.availableAt(waiter.kind, now);
+      const at = waiter.chat.availableAt(waiter.kind, waiter.priority, now);
       if (at > now) {
         blocked.add(key);
         remaining.push(waiter);
         nextAt = Math.min(nextAt, at);
         continue;
       }
-      const records = [
-        waiter.chat.bucket(waiter.kind).take(now, waiter.chat.slowdown),
-        this.global.take(now, this.globalSlowdown),
-      ];
+      const records = [waiter.chat.bucket(waiter.kind).take(now), this.global.take(now)];
       globalAt = Math.max(
-        this.global.availableAt(now, this.globalSlowdown),
+        this.global.availableAt(now, this.globalSlowdown, true),
         this.globalPenaltyUntil,
       );
       if (waiter.signal && waiter.onAbort)
@@ -387,7 +392,8 @@ export class BotBudget {
         this.timerAt = Number.POSITIVE_INFINITY;
         this.grant();
       },
-      Math.max(0, at - this.clock.now()),
+      // Whole milliseconds, rounded up: a timer that fires early would only find the call not yet due.
+      Math.max(0, Math.ceil(at - this.clock.now())),
     );
   }
 
@@ -406,6 +412,11 @@ export class BotBudget {
       }
     }
   }
+}
+
+/** Finals wait first. */
+function rank(priority: BudgetPriority): number {
+  return priority === "final" ? 0 : 1;
 }
 
 function scaleBudget(budget: RateBudget, scale: number): RateBudget {

@@ -14,12 +14,20 @@ export interface RateWindow {
 }
 
 /**
- * A rate budget: calls spread evenly at the rate of the tightest window, with
- * up to `burst` calls allowed back to back, never breaking any window.
+ * A rate budget: sliding windows that are never broken, and a pace within them.
+ *
+ * While a chat has made fewer than `burst` calls within the longest window,
+ * calls go as soon as the windows allow. After that they are spaced evenly at
+ * the fastest pace that never has to stop and wait for a window, given the
+ * calls already made: slower while a burst is still inside a window, then
+ * `limit` calls per window once it has left. Finals keep to the windows only.
  */
 export interface RateBudget {
   windows: RateWindow[];
-  /** How many calls may go out back to back before even pacing applies. At least 1. */
+  /**
+   * How many calls within the longest window may go out as fast as the windows
+   * allow. From 1 to half the longest window's limit.
+   */
   burst: number;
 }
 
@@ -39,15 +47,16 @@ export interface RateLimits {
 export const TELEGRAM_LIMITS: Readonly<RateLimits> = Object.freeze({
   // "Avoid sending more than one message per second" in a chat.
   privateChat: { windows: [{ limit: 1, windowMs: 1000 }], burst: 1 },
-  // The same one per second, and 20 per minute in a group. A short burst up front
-  // makes short replies faster; the steady pace is set so the burst is paid back
-  // without ever stalling (see RateBucket).
+  // The same one per second, and 20 per minute in a group. Most replies take
+  // seconds, not minutes: the first 8 updates go a second apart, so a 10 s reply
+  // is shown almost as it is written. The pace after them is slower until they
+  // leave the minute window (about 4 s per update), then one every 3 s.
   groupChat: {
     windows: [
       { limit: 1, windowMs: 1000 },
       { limit: 20, windowMs: 60_000 },
     ],
-    burst: 4,
+    burst: 8,
   },
   // 20 per 5 s and 40 per 30 s, at most 4 per second: a short reply gets quick
   // updates, a long one an even pace that never hits the 30 s window.
@@ -82,8 +91,14 @@ function validateBudget(name: string, budget: RateBudget): void {
       throw new RangeError(`limits.${name}: windowMs must be a positive number, got ${w.windowMs}`);
     }
   }
-  if (!Number.isInteger(budget.burst) || budget.burst < 1) {
-    throw new RangeError(`limits.${name}.burst must be a whole number >= 1, got ${budget.burst}`);
+  // Over half the longest window's limit, the pace that pays a burst back leaves
+  // so few calls in the window that the burst comes back when it leaves.
+  const longest = budget.windows.reduce((a, b) => (b.windowMs > a.windowMs ? b : a));
+  const most = Math.max(1, Math.floor(longest.limit / 2));
+  if (!Number.isInteger(budget.burst) || budget.burst < 1 || budget.burst > most) {
+    throw new RangeError(
+      `limits.${name}.burst must be a whole number from 1 to ${most} (half the longest window's limit), got ${budget.burst}`,
+    );
   }
 }
 

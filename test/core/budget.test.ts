@@ -121,6 +121,69 @@ describe("BotBudget", () => {
     expect(Math.max(...gaps)).toBeLessThan(1100);
   });
 
+  /** Grant `count` back-to-back calls of one kind to a chat, each settled at once; returns their times from the start. */
+  async function drive(
+    budget: BotBudget,
+    chatId: number,
+    priority: "final" | "preview",
+    until: number,
+  ): Promise<number[]> {
+    const chat = budget.chat(chatId, chatId > 0);
+    const t0 = Date.now();
+    const times: number[] = [];
+    while (Date.now() - t0 < until) {
+      const slot = budget.acquire(chat, "message", priority);
+      await vi.advanceTimersToNextTimerAsync();
+      (await slot).settle();
+      times.push(Date.now() - t0);
+    }
+    return times;
+  }
+
+  it("gives a group a burst of updates a second apart, then an even pace that never stalls and settles at 20 per minute", async () => {
+    const times = await drive(new BotBudget({ limits: resolveLimits() }), -7, "preview", 240_000);
+    const gaps = times.slice(1).map((t, i) => t - (times[i] ?? 0));
+    const { burst, windows } = TELEGRAM_LIMITS.groupChat;
+    for (const w of windows) expect(withinWindow(times, w.limit, w.windowMs)).toBe(true);
+    // The burst: one call a second.
+    for (const gap of gaps.slice(0, burst - 1)) expect(gap).toBeLessThan(1100);
+    // Paying the burst back: slower, but never a wait for the minute window to slide.
+    expect(Math.max(...gaps)).toBeLessThan(60_000 / (20 - burst) + 200);
+    // Once the burst has left the window: the window's own rate, 20 per minute.
+    const late = gaps.slice(-20);
+    expect(Math.max(...late)).toBeLessThan(3200);
+    expect(Math.min(...late)).toBeGreaterThanOrEqual(3000);
+  });
+
+  it("paces any burst so it is paid back without stalling, and then uses the whole window", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 10 }), async (burst) => {
+        const groupChat = { windows: [...TELEGRAM_LIMITS.groupChat.windows], burst };
+        const budget = new BotBudget({ limits: resolveLimits({ groupChat }) });
+        const times = await drive(budget, -3, "preview", 240_000);
+        const gaps = times.slice(1).map((t, i) => t - (times[i] ?? 0));
+        for (const w of groupChat.windows)
+          expect(withinWindow(times, w.limit, w.windowMs)).toBe(true);
+        expect(Math.max(...gaps)).toBeLessThan(61_900 / (20 - burst + 1) + 50);
+        expect(Math.max(...gaps.slice(-20))).toBeLessThan(3200);
+      }),
+      { numRuns: 10 },
+    );
+  });
+
+  it("does not hold a final for the pace, only for the windows", async () => {
+    const budget = new BotBudget({ limits: resolveLimits() });
+    const previews = await drive(budget, -8, "preview", 12_000);
+    const last = previews.at(-1) ?? 0;
+    const gap = last - (previews.at(-2) ?? 0);
+    // After the burst a preview waits several seconds for the pace; a final goes after a second.
+    expect(gap).toBeGreaterThan(3000);
+    const t0 = Date.now();
+    const final = await drive(budget, -8, "final", 1);
+    expect(Date.now() - t0).toBeLessThan(1100);
+    expect(final).toHaveLength(1);
+  });
+
   it("honours a penalty exactly for that chat only, and slows the chat afterwards", async () => {
     const budget = new BotBudget({ limits: resolveLimits() });
     const penalized = budget.chat(1, true);
@@ -176,5 +239,9 @@ describe("BotBudget", () => {
       resolveLimits({ global: { windows: [{ limit: 30, windowMs: 0 }], burst: 1 } }),
     ).toThrow(RangeError);
     expect(() => new BotBudget({ limits: resolveLimits(), timeScale: 0 })).toThrow(RangeError);
+    // A burst over half the longest window would come back each time it leaves the window.
+    expect(() =>
+      resolveLimits({ groupChat: { windows: [{ limit: 20, windowMs: 60_000 }], burst: 11 } }),
+    ).toThrow(/from 1 to 10/);
   });
 });
