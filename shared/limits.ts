@@ -70,7 +70,7 @@ export const TELEGRAM_LIMITS: Readonly<RateLimits> = Object.freeze({
   },
   // "About 30 messages per second". Telegram counts a call when it arrives, and a
   // busy process sends a batch of granted calls late and the next batch on time:
-  // pace at about 22 per second so such bunching never adds up to 30.
+  // pace at about 24 per second so such bunching never adds up to 30.
   global: { windows: [{ limit: 25, windowMs: 1000 }], burst: 3 },
 });
 
