@@ -1,11 +1,11 @@
 import type { Context, MiddlewareFn } from "grammy";
 import type { StreamResult, StreamSourceInput } from "../shared/index.js";
+import { stoppedGenerationOf } from "../shared/stopped-generation.js";
 import type { StreamFlavor } from "./flavor.js";
 import { streamHubFor, validateHubSettings } from "./hubs.js";
 import { mergeOptions, PLUGIN_DEFAULTS, type StreamingOptions, splitOptions } from "./options.js";
 import { redactError } from "./redact.js";
 import { replyTargetOf } from "./reply-target.js";
-import { stoppedGenerationOf } from "./stop-button.js";
 
 /**
  * The streamgram plugin: install it once with `bot.use(streaming())` and

@@ -20,13 +20,15 @@ export interface BotConfigDef extends NodeDef {
   transport?: string;
   cursor?: string;
   format?: string;
+  /** Show Telegram's stop button on drafts (`can_stop`). Default false. */
+  canStop?: boolean | string;
   /** Multiplies every rate window; only for tests against a scaled emulator. Default 1. */
   timeScale?: number | string;
 }
 
 /** The stream settings a bot config node gives its streamgram nodes. */
 export interface BotSettings {
-  /** Defaults of every stream: transport, cursor and format (markdown unless set). */
+  /** Defaults of every stream: transport, cursor, format (markdown unless set) and the stop button. */
   defaults: StreamOptions;
   /** The pacing scale (1 in production). */
   timeScale: number;
@@ -46,7 +48,7 @@ const FORMATS = ["plain", "markdown", "html"] as const;
 
 /**
  * Read and check a config node's properties. Empty fields take the defaults:
- * transport `auto`, cursor `" ▉"`, format `markdown`, time scale 1.
+ * transport `auto`, cursor `" ▉"`, format `markdown`, no stop button, time scale 1.
  * @throws TypeError or RangeError naming the field that is wrong.
  */
 export function readBotSettings(def: BotConfigDef): BotSettings {
@@ -67,6 +69,12 @@ export function readBotSettings(def: BotConfigDef): BotSettings {
   if (def.cursor !== undefined && def.cursor !== null) {
     if (typeof def.cursor !== "string") throw new TypeError("streamgram bot: cursor must be text");
     defaults.cursor = def.cursor;
+  }
+  if (def.canStop === true || def.canStop === "true") defaults.canStop = true;
+  else if (def.canStop !== undefined && def.canStop !== false && def.canStop !== "false") {
+    throw new TypeError(
+      `streamgram bot: canStop must be true or false, got ${JSON.stringify(def.canStop)}`,
+    );
   }
   const timeScale = def.timeScale === undefined || def.timeScale === "" ? 1 : Number(def.timeScale);
   if (!(Number.isFinite(timeScale) && timeScale > 0)) {

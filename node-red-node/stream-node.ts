@@ -9,6 +9,7 @@
 import { StreamDeliveryError } from "../shared/errors.js";
 import { StreamHub } from "../shared/hub.js";
 import type { PlatformUpdate } from "../shared/options.js";
+import { stoppedGenerationOf } from "../shared/stopped-generation.js";
 import {
   type BotConfig,
   type BotSettings,
@@ -152,6 +153,13 @@ export function registerStreamNode(RED: NodeAPI): void {
         }
         state.awaitingAck = setup.emitApi?.waiting;
         showStatus();
+        done();
+        return;
+      }
+      const stopped = stoppedGenerationOf(msg.payload);
+      if (stopped) {
+        // The user pressed stop on a draft. A press for a stream that already finished changes nothing.
+        setup.hub().stop(stopped.chatId, stopped.draftId, stopped.threadId);
         done();
         return;
       }

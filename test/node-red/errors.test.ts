@@ -157,6 +157,8 @@ describe("a node that cannot work", () => {
     expect(h.statuses().at(-1)?.text).toMatch(/transport must be auto, draft or edit/);
     const bad = await loadOther({ node: { idleTimeout: "soon" } });
     expect(bad).toMatch(/idle timeout must be a number of seconds above 0, got "soon"/);
+    const stop = await loadOther({ bot: { canStop: "sometimes" } });
+    expect(stop).toMatch(/canStop must be true or false, got "sometimes"/);
   });
 });
 

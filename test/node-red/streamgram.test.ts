@@ -226,6 +226,41 @@ describe("streaming through the Bot API", () => {
   });
 });
 
+describe("the stop button", () => {
+  it("stops the stream whose draft the user stopped, keeps what arrived and ignores the rest", async () => {
+    const h = await loadHarness({ bot: { canStop: true } });
+    h.send({ payload: "A reply the user ", chatId: PRIVATE });
+    h.send({ payload: "does not want", chatId: PRIVATE });
+    const draft = await h.emulator.waitForCall(
+      (c) => c.method === "sendMessageDraft" && String(c.params.text).includes("want"),
+    );
+    expect(draft.params.can_stop).toBe(true);
+    const stop = h.emulator.pressStop(PRIVATE, draft.params.draft_id as number);
+    h.send({ payload: stop });
+    const result = resultOf(await waitFor(() => h.results[0]));
+    expect(result.aborted).toBe(true);
+    // The model keeps talking until the flow stops it: nothing more is shown, and done completes.
+    h.send({ payload: " any longer", chatId: PRIVATE });
+    h.send({ event: "done", chatId: PRIVATE });
+    await waitFor(() => h.completed.some((m) => m.event === "done"));
+    expect(visibleTexts(h.emulator, PRIVATE)).toEqual(["A reply the user does not want"]);
+    expect(h.results).toHaveLength(1);
+    expect(h.caught).toEqual([]);
+  });
+
+  it("ignores a stop for a draft it does not know, and leaves its streams running", async () => {
+    const h = await loadHarness({ bot: { canStop: true } });
+    h.send({ payload: "Still going", chatId: PRIVATE });
+    await showsLive(h, PRIVATE, "Still going");
+    h.send({ payload: h.emulator.pressStop(PRIVATE, 999_999) });
+    h.send({ event: "done", chatId: PRIVATE });
+    const result = resultOf(await waitFor(() => h.results[0]));
+    expect(result.aborted).toBe(false);
+    expect(visibleTexts(h.emulator, PRIVATE)).toEqual(["Still going"]);
+    expect(h.caught).toEqual([]);
+  });
+});
+
 describe("closing the node", () => {
   it("on shutdown, persists every stream in mid-flight without cursor before reporting closed", async () => {
     const h = await loadHarness();

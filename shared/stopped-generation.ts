@@ -10,10 +10,12 @@ export interface StoppedGeneration {
 
 /**
  * Read a `stopped_message_generation` update, or return undefined for any
- * other update. It is read from the raw update, so it works with grammY
- * versions whose types do not know this update yet.
+ * other value. It reads the raw update object, so it works with any library
+ * (and grammY versions whose types do not know this update yet); pass what it
+ * returns to `StreamHub.stop`.
  */
-export function stoppedGenerationOf(update: object): StoppedGeneration | undefined {
+export function stoppedGenerationOf(update: unknown): StoppedGeneration | undefined {
+  if (typeof update !== "object" || update === null) return undefined;
   const stopped = (update as { stopped_message_generation?: unknown }).stopped_message_generation;
   if (typeof stopped !== "object" || stopped === null) return undefined;
   const {
