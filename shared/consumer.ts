@@ -14,7 +14,7 @@ import type { StreamHub } from "./hub.js";
 import { concatFormatted, contentKey, isBlank, plainText, trimFormatted } from "./message-text.js";
 import type { PlatformUpdate, ResolvedStreamOptions } from "./options.js";
 import { attachPartialResult, type StreamResult, type StreamStats } from "./result.js";
-import { splitAtBoundary } from "./split.js";
+import { entityLimitOffset, splitAtBoundary } from "./split.js";
 import { ThinkFilter } from "./think-filter.js";
 import type { FormattedText, SentMessage, StreamEvent } from "./types.js";
 
@@ -424,7 +424,9 @@ export class StreamConsumer {
     const now = this.hub.clock.now();
     const cursor = this.options.cursor;
     const room = final ? this.limit : this.limit - cursor.length;
-    if (rest.text.length > room) return this.cut(rest);
+    // Rich messages carry Markdown, not entities.
+    const entityRoom = this.rich ? undefined : entityLimitOffset(rest.entities);
+    if (rest.text.length > room || entityRoom !== undefined) return this.cut(rest, entityRoom);
     if (final) {
       const text = trimFormatted(rest);
       if (isBlank(text) && !this.slot.hasText) return { type: "drop" };
@@ -463,10 +465,13 @@ export class StreamConsumer {
     return { type: "idle" };
   }
 
-  /** The message is full: finish it at the best boundary and carry on in a new one. */
-  private cut(rest: FormattedText): Step {
+  /**
+   * The message is full (its length, or its entities up to `entityRoom`):
+   * finish it at the best boundary and carry on in a new one.
+   */
+  private cut(rest: FormattedText, entityRoom = Number.POSITIVE_INFINITY): Step {
     const plain = this.rich || this.formatter.name === "plain";
-    const maxCut = this.limit - (plain ? FENCE_RESERVE : 0);
+    const maxCut = Math.min(this.limit - (plain ? FENCE_RESERVE : 0), entityRoom);
     const at = splitAtBoundary(rest.text, maxCut);
     let text = trimFormatted(sliceFormatted(rest, 0, at));
     let nextCarry = plainText("");

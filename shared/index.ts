@@ -41,7 +41,13 @@ export {
 } from "./options.js";
 export { partialResultOf, type StreamResult, type StreamStats } from "./result.js";
 export * from "./sources.js";
-export { lastGraphemeBoundary, splitAtBoundary, TELEGRAM_TEXT_LIMIT } from "./split.js";
+export {
+  entityLimitOffset,
+  lastGraphemeBoundary,
+  splitAtBoundary,
+  TELEGRAM_ENTITY_LIMIT,
+  TELEGRAM_TEXT_LIMIT,
+} from "./split.js";
 export { type StoppedGeneration, stoppedGenerationOf } from "./stopped-generation.js";
 export { ThinkFilter } from "./think-filter.js";
 export type { FormattedText, MessageEntity, SentMessage, StreamEvent } from "./types.js";

@@ -14,6 +14,28 @@ const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 export const TELEGRAM_TEXT_LIMIT = 4096;
 
 /**
+ * How many entities Telegram honours in one message: it accepts more, but
+ * shows every entity after the 100th as plain text.
+ */
+export const TELEGRAM_ENTITY_LIMIT = 100;
+
+/**
+ * Where a message must end so that it carries at most `limit` entities: the
+ * offset of the first entity past the limit (entities counted in offset
+ * order), or undefined when they all fit. An offset of 0 is no cut at all,
+ * so it is reported as undefined too.
+ */
+export function entityLimitOffset(
+  entities: readonly { offset: number }[],
+  limit = TELEGRAM_ENTITY_LIMIT,
+): number | undefined {
+  if (entities.length <= limit) return undefined;
+  const offsets = entities.map((e) => e.offset).sort((a, b) => a - b);
+  const offset = offsets[limit] ?? 0;
+  return offset > 0 ? offset : undefined;
+}
+
+/**
  * The last grapheme-cluster boundary at or before `index`, so a cut never
  * splits a surrogate pair, a ZWJ emoji sequence, a flag or a letter from its
  * combining marks. Returns 0 only when the first cluster is longer than `index`;

@@ -246,6 +246,27 @@ describe("core against the emulator", () => {
     expect(emulator.stats().tooManyRequests).toBe(before);
   });
 
+  it("starts a new message before the 101st entity, so no formatting is shown as plain text", async () => {
+    const hub = newHub();
+    const chat = groupChat();
+    // 150 bold words in 3,300 characters: short enough for one message, too many entities for one.
+    const words150 = Array.from({ length: 150 }, (_, i) => `w${i}`);
+    const markdown = words150.map((w) => `Item **${w}** is here.`).join(" ");
+    const result = await hub.streamMessage(chat, words(markdown, 1), { format: "markdown" });
+    const messages = emulator.visibleMessages(chat).map((m) => m.versions.at(-1));
+    expect(messages.length).toBeGreaterThanOrEqual(2);
+    const bold: string[] = [];
+    for (const message of messages) {
+      expect(message?.entities.length).toBeLessThanOrEqual(100);
+      for (const e of message?.entities ?? []) {
+        if (e.type === "bold") bold.push(message?.text.slice(e.offset, e.offset + e.length) ?? "");
+      }
+    }
+    expect(bold).toEqual(words150);
+    expect(messages.map((m) => m?.text).join(" ")).toBe(markdown.replaceAll("**", ""));
+    expect(result.messages).toHaveLength(messages.length);
+  });
+
   it("streams Markdown as a rich message when asked, and persists it with one sendRichMessage", async () => {
     const hub = newHub();
     const chat = privateChat();

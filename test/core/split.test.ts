@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { lastGraphemeBoundary, splitAtBoundary } from "../../shared/split.js";
+import { entityLimitOffset, lastGraphemeBoundary, splitAtBoundary } from "../../shared/split.js";
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 const boundaries = (text: string) =>
@@ -61,5 +61,39 @@ describe("splitAtBoundary", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("entityLimitOffset", () => {
+  it("is the offset of the first entity past the limit, in offset order, whatever the order given", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 5000 }), { maxLength: 300 }),
+        fc.integer({ min: 1, max: 120 }),
+        (offsets, limit) => {
+          const at = entityLimitOffset(
+            offsets.map((offset) => ({ offset })),
+            limit,
+          );
+          if (at === undefined) {
+            // Everything fits, or the entities past the limit start at 0, where no cut can help.
+            const sorted = [...offsets].sort((a, b) => a - b);
+            expect(offsets.length <= limit || sorted[limit] === 0).toBe(true);
+            return;
+          }
+          expect(at).toBeGreaterThan(0);
+          // Cutting there leaves at most `limit` entities before the cut.
+          expect(offsets.filter((o) => o < at).length).toBeLessThanOrEqual(limit);
+          // And no later cut would: the entity at `at` is the (limit + 1)-th.
+          expect(offsets.filter((o) => o <= at).length).toBeGreaterThan(limit);
+        },
+      ),
+    );
+  });
+
+  it("defaults to Telegram's 100", () => {
+    const entities = Array.from({ length: 101 }, (_, i) => ({ offset: i * 3 }));
+    expect(entityLimitOffset(entities)).toBe(300);
+    expect(entityLimitOffset(entities.slice(0, 100))).toBeUndefined();
   });
 });
