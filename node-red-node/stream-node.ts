@@ -26,6 +26,13 @@ import { type StreamOutcome, StreamTable, type TrackedStream } from "./stream-ta
 /** The node's type name. */
 export const STREAM_NODE_TYPE = "streamgram";
 
+/**
+ * How long a stream may still take to persist its text when the node closes:
+ * Node-RED gives a node 15 s to close, so a final held by a long rate-limit
+ * penalty or a dead network fails (with its undelivered text) before that.
+ */
+const CLOSE_FINAL_WAIT_MS = 10_000;
+
 /** How a streamgram node delivers: `api` calls the Bot API itself, `emit` hands operations to a sender node. */
 export type Delivery = "api" | "emit";
 
@@ -175,7 +182,7 @@ export function registerStreamNode(RED: NodeAPI): void {
     node.on("close", (_removed, done) => {
       closing = true;
       setup.emitApi?.stopWaiting();
-      table.closeAll().then(
+      table.closeAll(CLOSE_FINAL_WAIT_MS).then(
         () => {
           node.status({});
           done();

@@ -67,7 +67,8 @@ export class StreamTable {
   private readonly streams = new Map<string, Entry>();
   private readonly settling = new Set<Promise<void>>();
   private closing = false;
-  private unsettled = 0;
+  /** Streams whose result has not settled: running, or still persisting their text. */
+  private readonly unsettled = new Set<Entry>();
 
   constructor(private readonly options: StreamTableOptions) {
     if (!(Number.isFinite(options.idleTimeoutMs) && options.idleTimeoutMs > 0)) {
@@ -79,7 +80,7 @@ export class StreamTable {
 
   /** Streams not finished yet: those receiving messages and those still persisting their text. */
   get running(): number {
-    return this.unsettled;
+    return this.unsettled.size;
   }
 
   /**
@@ -123,18 +124,18 @@ export class StreamTable {
   /**
    * Finish every stream (persisting its text, without cursor) and resolve once
    * every result has settled, including those of streams finished earlier.
-   * Messages arriving afterwards are refused.
+   * Each stream gets at most `finalWaitMs` to persist its text; one still held
+   * by a rate-limit penalty or a dead network then fails with the undelivered
+   * text. Messages arriving afterwards are refused.
    */
-  async closeAll(): Promise<void> {
+  async closeAll(finalWaitMs: number): Promise<void> {
     this.closing = true;
+    const reason = new Error("the streamgram node was closed (redeploy or shutdown)");
     for (const entry of [...this.streams.values()]) {
-      this.finish(
-        entry,
-        (consumer) =>
-          consumer.abort(new Error("the streamgram node was closed (redeploy or shutdown)")),
-        undefined,
-      );
+      this.finish(entry, (consumer) => consumer.finishWithin(finalWaitMs, reason), undefined);
     }
+    // Streams finished earlier may still be persisting: the same time limit holds for them.
+    for (const entry of this.unsettled) entry.consumer.finishWithin(finalWaitMs, reason);
     while (this.settling.size > 0) await Promise.all([...this.settling]);
   }
 
@@ -248,9 +249,9 @@ export class StreamTable {
       (result): StreamOutcome => ({ ok: true, result }),
       (error: unknown): StreamOutcome => ({ ok: false, error }),
     );
-    this.unsettled++;
+    this.unsettled.add(entry);
     const reported = settled.then((outcome) => {
-      this.unsettled--;
+      this.unsettled.delete(entry);
       if (this.streams.get(entry.streamId) === entry) {
         entry.ended = true;
       }

@@ -129,6 +129,11 @@ export class StreamConsumer {
   private sourceError: { error: unknown } | undefined;
   private readonly startedAt: number;
   private endedAt: number | undefined;
+  /** Once ended: the text must have reached Telegram by this time, or the result rejects. */
+  private finalDeadline = Number.POSITIVE_INFINITY;
+  private deadlineTimer: unknown;
+  /** Aborted when the final deadline passes: cuts short a wait for a slot, a backoff or a call in flight. */
+  private readonly deadlinePassed = new AbortController();
   private wake: (() => void) | undefined;
   private interrupt: AbortController | undefined;
   private failures = 0;
@@ -253,6 +258,30 @@ export class StreamConsumer {
     this.end();
   }
 
+  /**
+   * End the stream now if it has not ended (as {@link abort} does) and give its
+   * text at most `ms` more to reach Telegram. A final still held by a rate-limit
+   * penalty, a dead network or a hanging request after that rejects the result
+   * with a {@link StreamDeliveryError} carrying what was delivered and what was
+   * not. For hosts that must shut down in time (Node-RED gives a node 15 s to
+   * close); a longer time than `maxFinalWaitMs` changes nothing.
+   */
+  finishWithin(ms: number, reason?: unknown): void {
+    if (!(ms >= 0)) throw new RangeError(`finishWithin needs a number of ms >= 0, got ${ms}`);
+    this.abort(reason);
+    this.shortenDeadline(this.hub.clock.now() + ms);
+  }
+
+  private shortenDeadline(at: number): void {
+    if (at >= this.finalDeadline) return;
+    this.finalDeadline = at;
+    if (this.deadlineTimer !== undefined) this.hub.clock.clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = this.hub.clock.setTimeout(
+      () => this.deadlinePassed.abort("deadline"),
+      Math.max(0, at - this.hub.clock.now()),
+    );
+  }
+
   /** Apply one normalised event. */
   push(event: StreamEvent | string): void {
     if (typeof event === "string") {
@@ -347,6 +376,7 @@ export class StreamConsumer {
     this.flushFilter();
     this.ended = true;
     this.endedAt = this.hub.clock.now();
+    this.shortenDeadline(this.endedAt + this.options.maxFinalWaitMs);
     const last = this.segments[this.segments.length - 1];
     if (last) last.ended = true;
     this.notify(true);
@@ -532,20 +562,26 @@ export class StreamConsumer {
       }
     } catch (error) {
       this.controller.abort(error);
-      this.hub.unregister(this);
+      this.release();
       if (error instanceof StreamDeliveryError) throw error;
       throw this.deliveryError("failed", {
         kind: "bad_request",
         description: redactToken(String((error as Error)?.message ?? error)),
       });
     }
-    this.hub.unregister(this);
+    this.release();
     const result = this.snapshot();
     if (this.sourceError) {
       attachPartialResult(this.sourceError.error, result);
       throw this.sourceError.error;
     }
     return result;
+  }
+
+  /** The stream is over: leave the hub and stop the deadline's timer. */
+  private release(): void {
+    this.hub.unregister(this);
+    if (this.deadlineTimer !== undefined) this.hub.clock.clearTimeout(this.deadlineTimer);
   }
 
   private kindOf(step: Step): BudgetKind {
@@ -580,18 +616,17 @@ export class StreamConsumer {
     priority: BudgetPriority,
   ): Promise<BudgetSlot | undefined> {
     const waitFor = new AbortController();
-    let deadlineTimer: unknown;
+    const onDeadline = () => waitFor.abort("deadline");
     if (priority === "preview") this.interrupt = waitFor;
     else if (this.endedAt !== undefined) {
-      const deadline = this.endedAt + this.options.maxFinalWaitMs;
       const now = this.hub.clock.now();
-      if (now + this.hub.budget.penaltyRemaining(this.budget) > deadline) {
+      if (
+        this.deadlinePassed.signal.aborted ||
+        now + this.hub.budget.penaltyRemaining(this.budget) > this.finalDeadline
+      ) {
         throw this.deliveryError("penalty_too_long");
       }
-      deadlineTimer = this.hub.clock.setTimeout(
-        () => waitFor.abort("deadline"),
-        Math.max(0, deadline - now),
-      );
+      this.deadlinePassed.signal.addEventListener("abort", onDeadline, { once: true });
     }
     try {
       return await this.hub.budget.acquire(this.budget, kind, priority, waitFor.signal);
@@ -599,7 +634,7 @@ export class StreamConsumer {
       if (reason === "deadline") throw this.deliveryError("penalty_too_long");
       return undefined;
     } finally {
-      if (deadlineTimer !== undefined) this.hub.clock.clearTimeout(deadlineTimer);
+      this.deadlinePassed.signal.removeEventListener("abort", onDeadline);
       if (this.interrupt === waitFor) this.interrupt = undefined;
     }
   }
@@ -736,6 +771,9 @@ export class StreamConsumer {
     // the outcome as unknown (edits and drafts are then simply repeated).
     const timeout = new AbortController();
     const timer = this.hub.clock.setTimeout(() => timeout.abort(), this.hub.callTimeoutMs);
+    // Past the final deadline nobody waits for the reply either.
+    const onDeadline = () => timeout.abort();
+    this.deadlinePassed.signal.addEventListener("abort", onDeadline, { once: true });
     try {
       const result = await this.hub.api.call(method, payload, timeout.signal).finally(() => {
         // The reply is in: Telegram has counted the call by now.
@@ -749,13 +787,16 @@ export class StreamConsumer {
           ok: false,
           failure: {
             kind: "network",
-            description: `no reply to ${method} within ${this.hub.callTimeoutMs} ms`,
+            description: this.deadlinePassed.signal.aborted
+              ? `no reply to ${method} before the stream's final deadline`
+              : `no reply to ${method} within ${this.hub.callTimeoutMs} ms`,
           },
         };
       }
       return { ok: false, failure: classifyApiError(error, method) };
     } finally {
       this.hub.clock.clearTimeout(timer);
+      this.deadlinePassed.signal.removeEventListener("abort", onDeadline);
     }
   }
 
@@ -770,10 +811,7 @@ export class StreamConsumer {
       case "server": {
         this.stats.retries++;
         const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** this.failures++);
-        if (
-          this.endedAt !== undefined &&
-          this.hub.clock.now() + delay > this.endedAt + this.options.maxFinalWaitMs
-        ) {
+        if (this.endedAt !== undefined && this.hub.clock.now() + delay > this.finalDeadline) {
           throw this.deliveryError("failed", failure);
         }
         await this.sleep(delay);

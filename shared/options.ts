@@ -60,7 +60,11 @@ export interface StreamOptions {
   showReasoning?: boolean;
   /** Applied to the whole answer text of a message before rendering, e.g. to redact. Must return a string. */
   transform?: (text: string) => string;
-  /** How long a final may wait for a rate-limit penalty before the result rejects. Default 60 000 ms. */
+  /**
+   * How long, once the stream has ended, its text may take to reach Telegram
+   * (waiting out penalties, retrying, a request that hangs) before the result
+   * rejects with the undelivered text. Default 60 000 ms.
+   */
   maxFinalWaitMs?: number;
   /** `sendChatAction typing` while the edit transport waits for the first text. Default true. */
   typing?: boolean;

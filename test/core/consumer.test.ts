@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { BotApi } from "../../shared/bot-api.js";
 import { StreamDeliveryError } from "../../shared/errors.js";
 import { StreamHub } from "../../shared/hub.js";
 import { partialResultOf } from "../../shared/result.js";
@@ -302,6 +303,65 @@ describe("rate limits", () => {
     expect(error.reason).toBe("penalty_too_long");
     expect(error.undeliveredText).toBe("Important answer");
     expect(error.delivered).toEqual([]);
+  });
+});
+
+describe("finishWithin", () => {
+  const retryAfter = (seconds: number) => ({
+    kind: "telegram" as const,
+    code: 429,
+    description: `Too Many Requests: retry after ${seconds}`,
+    retryAfter: seconds,
+  });
+
+  it("gives up on a final held by a penalty at the time given, with the undelivered text", async () => {
+    // 30 s: within the default maxFinalWaitMs, so without finishWithin the final would wait for it.
+    tg.faultFor = (method) => (method === "editMessageText" ? retryAfter(30) : undefined);
+    const consumer = hub.stream(GROUP);
+    consumer.delta("Sent. ");
+    await vi.advanceTimersByTimeAsync(1500);
+    consumer.delta("Held by the penalty.");
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(tg.callsOf("editMessageText").length).toBeGreaterThan(0);
+    const start = Date.now();
+    consumer.finishWithin(5000, new Error("shutting down"));
+    const error = await settle(consumer.result).catch((e) => e);
+    expect(Date.now() - start).toBeLessThanOrEqual(5000);
+    expect(error).toBeInstanceOf(StreamDeliveryError);
+    expect(error.reason).toBe("penalty_too_long");
+    // The message shows a preview with the cursor, never persisted: all of its text is undelivered.
+    expect(error.deliveredText).toBe("");
+    expect(error.undeliveredText).toBe("Sent. Held by the penalty.");
+  });
+
+  it("abandons a request that hangs at the time given, instead of the call timeout", async () => {
+    const never: BotApi = {
+      call: (_method, _payload, signal) =>
+        new Promise((_, reject) =>
+          signal?.addEventListener("abort", () => reject(new Error("aborted"))),
+        ),
+    };
+    const consumer = new StreamHub(never).stream(GROUP);
+    consumer.delta("Nobody answers.");
+    await vi.advanceTimersByTimeAsync(100);
+    const start = Date.now();
+    consumer.finishWithin(2000);
+    const error = await settle(consumer.result).catch((e) => e);
+    expect(Date.now() - start).toBeLessThanOrEqual(2000);
+    expect(error).toBeInstanceOf(StreamDeliveryError);
+    expect(error.undeliveredText).toBe("Nobody answers.");
+    expect(error.message).toMatch(/final deadline/);
+  });
+
+  it("ends a running stream as abort does, and leaves a stream that lands in time alone", async () => {
+    const consumer = hub.stream(GROUP);
+    consumer.delta("All of it");
+    await vi.advanceTimersByTimeAsync(100);
+    consumer.finishWithin(10_000);
+    const result = await settle(consumer.result);
+    expect(result.aborted).toBe(true);
+    expect(tg.visibleTexts()).toEqual(["All of it"]);
+    expect(() => consumer.finishWithin(-1)).toThrow(RangeError);
   });
 });
 

@@ -29,6 +29,8 @@ declare module "node-red-node-test-helper" {
   export interface TestNode {
     id: string;
     receive(msg: Record<string, unknown>): void;
+    /** Node-RED's `node.error(err, msg)`: logs and hands `msg` to Catch nodes. */
+    error(error: unknown, msg?: Record<string, unknown>): void;
     on(event: string, listener: (...args: never[]) => void): void;
     credentials?: Record<string, string>;
   }

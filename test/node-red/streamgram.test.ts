@@ -276,6 +276,39 @@ describe("closing the node", () => {
     expect(visibleTexts(h.emulator, group)).toEqual(["An edited message in a group"]);
   });
 
+  it("closes in time when a final is held by a long penalty, and reports the text it could not deliver", async () => {
+    const h = await loadHarness();
+    const group = -100902;
+    h.send({ payload: "Shown. ", chatId: group });
+    await showsLive(h, group, "Shown.");
+    // 1500 s at the test's time scale: a 30 s penalty, past Node-RED's 15 s close timeout.
+    h.emulator.injectFault({
+      method: "editMessageText",
+      chatId: group,
+      error: { code: 429, description: "Too Many Requests: retry after 1500", retryAfter: 1500 },
+    });
+    h.send({ payload: "Held back.", chatId: group });
+    await h.emulator.waitForCall((c) => c.method === "editMessageText" && c.status === 429);
+
+    // The test helper's spies go with the flow: record what the node reports while it closes.
+    const reported: Array<{ error: unknown; msg: Msg }> = [];
+    const error = h.node.error.bind(h.node);
+    h.node.error = (e, msg = {}) => {
+      reported.push({ error: e, msg });
+      error(e, msg);
+    };
+    const start = Date.now();
+    await helper.unload();
+    expect(Date.now() - start).toBeLessThan(5000);
+    expect(reported).toHaveLength(1);
+    expect(reported[0]?.msg.undelivered).toEqual({
+      reason: "penalty_too_long",
+      text: "Shown. Held back.",
+      deliveredText: "",
+    });
+    expect(visibleTexts(h.emulator, group)).toEqual(["Shown. ▉"]);
+  });
+
   it("on redeploy, finishes the old node's streams and streams through the new one", async () => {
     const h = await loadHarness();
     const group = -100901;
