@@ -55,14 +55,6 @@ function spanOf(window: RateWindow): number {
 }
 
 /**
- * How a call keeps to a bucket beyond its windows: `none`, as soon as the
- * windows allow (finals: they should not wait); `even`, the even pace once the
- * burst is spent (the bot-wide budget); `evenWithRoom`, the even pace at one
- * call less per window, so a final never waits for a window (previews).
- */
-type Pacing = "none" | "even" | "evenWithRoom";
-
-/**
  * One rate budget, checked against the exact call history: sliding windows
  * that are never broken, a burst while the chat has made few calls, and after
  * it the fastest even pace that never has to stop and wait for a window.
@@ -77,8 +69,13 @@ class RateBucket {
     this.longestSpan = Math.max(...budget.windows.map(spanOf));
   }
 
-  /** The earliest time a call may go out, at or after `now`: within every window, and paced as `pacing` says. */
-  availableAt(now: number, slowdown: number, pacing: Pacing): number {
+  /**
+   * The earliest time a call may go out, at or after `now`. Every call keeps
+   * to the windows; a `paced` call (a preview, or any call in the bot-wide
+   * budget) also keeps to the even pace once the burst is spent. A final is
+   * not paced: the pace always leaves room for it, and it should not wait.
+   */
+  availableAt(now: number, slowdown: number, paced: boolean): number {
     // Latest possible arrival of each recent call, newest first; in-flight calls count as arriving now or later.
     const arrivals = this.history
       .map((c) => c.arrivedBy ?? Number.POSITIVE_INFINITY)
@@ -89,14 +86,13 @@ class RateBucket {
       const blocker = arrivals[w.limit - 1];
       if (blocker !== undefined) at = Math.max(at, blocker + spanOf(w));
     }
-    if (pacing === "none" || this.history.length === 0) return at;
+    if (!paced || this.history.length === 0) return at;
     const recent = arrivals.filter((a) => a > now - this.longestSpan).length;
     if (recent < this.budget.burst && now >= this.burstFrom) return at;
     const newestSentAt = Math.max(...this.history.map((c) => c.sentAt));
     // For pacing, a call in flight is taken to arrive now; the window check above stays strict.
     const expected = arrivals.map((a) => Math.min(a, now));
-    const room = pacing === "evenWithRoom" ? 1 : 0;
-    return Math.max(at, newestSentAt + this.evenSpacing(expected, newestSentAt, room) * slowdown);
+    return Math.max(at, newestSentAt + this.evenSpacing(expected, newestSentAt) * slowdown);
   }
 
   /**
@@ -106,17 +102,15 @@ class RateBucket {
    * out of every window. While a burst is still in a window this is slower
    * than the window's own rate, so the burst is paid back without stalling
    * (what froze drafts for 25 s in the field); once it has left, the pace is
-   * the window's rate, `limit` calls per window, less `room` calls kept free
-   * (none in a window of one call).
+   * the window's rate, `limit` calls per window.
    */
-  private evenSpacing(arrivals: readonly number[], newestSentAt: number, room: number): number {
+  private evenSpacing(arrivals: readonly number[], newestSentAt: number): number {
     let spacing = 0;
     for (const w of this.budget.windows) {
       const span = spanOf(w);
-      const limit = Math.max(1, w.limit - room);
-      spacing = Math.max(spacing, span / limit);
-      for (let k = 1; k <= limit; k++) {
-        const leaving = arrivals[limit - k];
+      spacing = Math.max(spacing, span / w.limit);
+      for (let k = 1; k <= w.limit; k++) {
+        const leaving = arrivals[w.limit - k];
         if (leaving !== undefined) spacing = Math.max(spacing, (leaving + span - newestSentAt) / k);
       }
     }
@@ -170,13 +164,12 @@ export class ChatBudget {
     return kind === "message" ? this.message : this.draft;
   }
 
-  /**
-   * The earliest time a call of `kind` may go out. Previews keep to the pace and
-   * leave a call of every window free; finals keep to the windows only.
-   */
+  /** The earliest time a call of `kind` may go out; finals keep to the windows but not to the pace. */
   availableAt(kind: BudgetKind, priority: BudgetPriority, now: number): number {
-    const pacing = priority === "preview" ? "evenWithRoom" : "none";
-    return Math.max(this.penaltyUntil, this.bucket(kind).availableAt(now, this.slowdown, pacing));
+    return Math.max(
+      this.penaltyUntil,
+      this.bucket(kind).availableAt(now, this.slowdown, priority === "preview"),
+    );
   }
 }
 
@@ -348,7 +341,7 @@ export class BotBudget {
     // The bot-wide budget is the same for every waiter: while it says "not yet",
     // nobody goes, and a thousand waiting streams cost one check.
     let globalAt = Math.max(
-      this.global.availableAt(now, this.globalSlowdown, "even"),
+      this.global.availableAt(now, this.globalSlowdown, true),
       this.globalPenaltyUntil,
     );
     for (const waiter of this.waiters) {
@@ -368,7 +361,7 @@ export class BotBudget {
       }
       const records = [waiter.chat.bucket(waiter.kind).take(now), this.global.take(now)];
       globalAt = Math.max(
-        this.global.availableAt(now, this.globalSlowdown, "even"),
+        this.global.availableAt(now, this.globalSlowdown, true),
         this.globalPenaltyUntil,
       );
       if (waiter.signal && waiter.onAbort)

@@ -20,10 +20,7 @@ export interface RateWindow {
  * calls go as soon as the windows allow. After that they are spaced evenly at
  * the fastest pace that never has to stop and wait for a window, given the
  * calls already made: slower while a burst is still inside a window, then
- * `limit` calls per window once it has left. A chat's previews leave one call
- * of each window free, so the final of a message never waits for a window
- * (only for a one-call window such as "1 per second"); finals keep to the
- * windows only.
+ * `limit` calls per window once it has left. Finals keep to the windows only.
  */
 export interface RateBudget {
   windows: RateWindow[];
@@ -53,8 +50,7 @@ export const TELEGRAM_LIMITS: Readonly<RateLimits> = Object.freeze({
   // The same one per second, and 20 per minute in a group. Most replies take
   // seconds, not minutes: the first 8 updates go a second apart, so a 10 s reply
   // is shown almost as it is written. The pace after them is slower until they
-  // leave the minute window (about 4 s per update), then one every 3.25 s,
-  // 19 a minute, with the 20th kept for the final.
+  // leave the minute window (about 4 s per update), then one every 3 s.
   groupChat: {
     windows: [
       { limit: 1, windowMs: 1000 },

@@ -140,7 +140,7 @@ describe("BotBudget", () => {
     return times;
   }
 
-  it("gives a group a burst of updates a second apart, then an even pace that never stalls and settles at 19 per minute", async () => {
+  it("gives a group a burst of updates a second apart, then an even pace that never stalls and settles at 20 per minute", async () => {
     const times = await drive(new BotBudget({ limits: resolveLimits() }), -7, "preview", 240_000);
     const gaps = times.slice(1).map((t, i) => t - (times[i] ?? 0));
     const { burst, windows } = TELEGRAM_LIMITS.groupChat;
@@ -149,10 +149,10 @@ describe("BotBudget", () => {
     for (const gap of gaps.slice(0, burst - 1)) expect(gap).toBeLessThan(1100);
     // Paying the burst back: slower, but never a wait for the minute window to slide.
     expect(Math.max(...gaps)).toBeLessThan(60_000 / (20 - burst) + 200);
-    // Once the burst has left the window: the window's own rate, less one call kept free for a final.
+    // Once the burst has left the window: the window's own rate, 20 per minute.
     const late = gaps.slice(-20);
-    expect(Math.max(...late)).toBeLessThan(3300);
-    expect(Math.min(...late)).toBeGreaterThanOrEqual(60_000 / 19);
+    expect(Math.max(...late)).toBeLessThan(3200);
+    expect(Math.min(...late)).toBeGreaterThanOrEqual(3000);
   });
 
   it("paces any burst so it is paid back without stalling, and then uses the whole window", async () => {
@@ -164,23 +164,10 @@ describe("BotBudget", () => {
         const gaps = times.slice(1).map((t, i) => t - (times[i] ?? 0));
         for (const w of groupChat.windows)
           expect(withinWindow(times, w.limit, w.windowMs)).toBe(true);
-        expect(Math.max(...gaps)).toBeLessThan(61_900 / (19 - burst + 1) + 50);
-        expect(Math.max(...gaps.slice(-20))).toBeLessThan(3300);
+        expect(Math.max(...gaps)).toBeLessThan(61_900 / (20 - burst + 1) + 50);
+        expect(Math.max(...gaps.slice(-20))).toBeLessThan(3200);
       }),
       { numRuns: 10 },
-    );
-  });
-
-  it("keeps a call free for a final however long the previews ran: it waits for the 1 s window only", async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 200 }), async (seconds) => {
-        const budget = new BotBudget({ limits: resolveLimits() });
-        await drive(budget, -4, "preview", seconds * 1000);
-        const t0 = Date.now();
-        await drive(budget, -4, "final", 1);
-        expect(Date.now() - t0).toBeLessThanOrEqual(1050);
-      }),
-      { numRuns: 25 },
     );
   });
 
