@@ -73,7 +73,8 @@ class RateBucket {
    * The earliest time a call may go out, at or after `now`. Every call keeps
    * to the windows; a `paced` call (a preview, or any call in the bot-wide
    * budget) also keeps to the even pace once the burst is spent. A final is
-   * not paced: the pace always leaves room for it, and it should not wait.
+   * not paced, so it never waits longer than the next preview would have:
+   * at the even pace a window has room again by then.
    */
   availableAt(now: number, slowdown: number, paced: boolean): number {
     // Latest possible arrival of each recent call, newest first; in-flight calls count as arriving now or later.
