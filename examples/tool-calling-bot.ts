@@ -12,8 +12,6 @@
  *
  * In your own project, import from "streamgram" instead of the relative path.
  */
-import { pathToFileURL } from "node:url";
-import { run } from "@grammyjs/runner";
 import { Bot, type Context } from "grammy";
 import OpenAI from "openai";
 import type {
@@ -21,7 +19,8 @@ import type {
   ChatCompletionFunctionTool,
   ChatCompletionMessageParam,
 } from "openai/resources/chat/completions";
-import { type StreamFlavor, type StreamingOptions, streaming } from "../grammy-plugin/index.js";
+import { type StreamFlavor, streaming } from "../grammy-plugin/index.js";
+import { type ExampleBotOptions, runFromCommandLine } from "./run.js";
 
 /** A model that keeps calling tools is stopped after this many rounds. */
 const MAX_TOOL_ROUNDS = 5;
@@ -146,23 +145,10 @@ export async function* answerWithTools(
   }
 }
 
-/** Where the bot and the model live; everything but the token has a default. */
-export interface ToolCallingBotOptions {
-  /** Bot API server, e.g. a local Bot API server or a test emulator. Default Telegram's. */
-  apiRoot?: string;
-  /** OpenAI-compatible endpoint. Default OpenAI's. */
-  openaiBaseURL?: string;
-  openaiApiKey?: string;
-  /** Default gpt-4o-mini. */
-  model?: string;
-  /** Passed to `streaming()`: defaults for every reply, and hub settings such as `timeScale` for tests. */
-  streaming?: StreamingOptions;
-}
-
 /** Build the bot without starting it. Every text message gets an answer that may use the tools. */
 export function createBot(
   token: string,
-  options: ToolCallingBotOptions = {},
+  options: ExampleBotOptions = {},
 ): Bot<StreamFlavor<Context>> {
   const bot = new Bot<StreamFlavor<Context>>(
     token,
@@ -187,29 +173,4 @@ export function createBot(
   return bot;
 }
 
-function isRunDirectly(): boolean {
-  return process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
-}
-
-if (isRunDirectly()) {
-  const token = process.env.BOT_TOKEN;
-  if (!token) throw new Error("Set BOT_TOKEN to your bot's token from @BotFather");
-  const bot = createBot(token, {
-    apiRoot: process.env.BOT_API_ROOT,
-    openaiApiKey: process.env.OPENAI_API_KEY,
-    openaiBaseURL: process.env.OPENAI_BASE_URL,
-    model: process.env.OPENAI_MODEL,
-  });
-  // The runner handles updates concurrently: with bot.start(), a stop press would wait
-  // in line behind the very reply it is meant to stop. The stop button's update must be
-  // listed explicitly once allowed_updates is set.
-  const runner = run(bot, {
-    runner: { fetch: { allowed_updates: ["message", "stopped_message_generation"] } },
-  });
-  const stop = () => {
-    if (runner.isRunning()) void runner.stop();
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
-  console.log("The bot is streaming; press Ctrl+C to stop.");
-}
+runFromCommandLine(import.meta.url, createBot);

@@ -4,10 +4,10 @@
  * local OpenAI-compatible server when no `OPENAI_API_KEY` is given.
  */
 
-import { run } from "@grammyjs/runner";
 import { redactToken } from "../../shared/index.js";
 import { type OpenAIScriptStep, startOpenAIServer } from "../../test/support/openai-server.js";
 import { createBot } from "../openai-bot.js";
+import { runConcurrently } from "../run.js";
 import { type DemoScript, defaultScript } from "./script.js";
 
 /** Where the bot and the model are; all optional. */
@@ -102,9 +102,7 @@ export async function startLiveBot(token: string, options: LiveOptions = {}): Pr
     }
     return reply;
   });
-  const runner = run(bot, {
-    runner: { fetch: { allowed_updates: ["message", "stopped_message_generation"] } },
-  });
+  const runner = runConcurrently(bot);
   return {
     username: bot.botInfo.username,
     async stop() {

@@ -13,8 +13,8 @@
 import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { run } from "@grammyjs/runner";
 import { type Emulator, startEmulator } from "../../test/emulator/index.js";
+import { runConcurrently } from "../run.js";
 import { createDemoBot } from "./bot.js";
 import { type DemoChat, pageState } from "./chat-view.js";
 import { LagMeter } from "./lag-meter.js";
@@ -118,9 +118,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     meter,
     log,
   });
-  const runner = run(bot, {
-    runner: { fetch: { allowed_updates: ["message", "stopped_message_generation"] } },
-  });
+  const runner = runConcurrently(bot);
 
   const chatOf = (body: Record<string, unknown>): DemoChat => {
     const chat = chats.find((c) => c.key === body.chat);
