@@ -132,6 +132,8 @@ export class StreamConsumer {
   /** Once ended: the text must have reached Telegram by this time, or the result rejects. */
   private finalDeadline = Number.POSITIVE_INFINITY;
   private deadlineTimer: unknown;
+  /** The result has settled: nothing waits any more. */
+  private released = false;
   /** Aborted when the final deadline passes: cuts short a wait for a slot, a backoff or a call in flight. */
   private readonly deadlinePassed = new AbortController();
   private wake: (() => void) | undefined;
@@ -273,7 +275,8 @@ export class StreamConsumer {
   }
 
   private shortenDeadline(at: number): void {
-    if (at >= this.finalDeadline) return;
+    // A stream that has settled has nothing left to wait for (and no timer to keep).
+    if (at >= this.finalDeadline || this.released) return;
     this.finalDeadline = at;
     if (this.deadlineTimer !== undefined) this.hub.clock.clearTimeout(this.deadlineTimer);
     this.deadlineTimer = this.hub.clock.setTimeout(
@@ -580,6 +583,7 @@ export class StreamConsumer {
 
   /** The stream is over: leave the hub and stop the deadline's timer. */
   private release(): void {
+    this.released = true;
     this.hub.unregister(this);
     if (this.deadlineTimer !== undefined) this.hub.clock.clearTimeout(this.deadlineTimer);
   }

@@ -362,6 +362,10 @@ describe("finishWithin", () => {
     expect(result.aborted).toBe(true);
     expect(tg.visibleTexts()).toEqual(["All of it"]);
     expect(() => consumer.finishWithin(-1)).toThrow(RangeError);
+    // On a stream that has settled it changes nothing and leaves no timer behind.
+    const timers = vi.getTimerCount();
+    consumer.finishWithin(1);
+    expect(vi.getTimerCount()).toBe(timers);
   });
 });
 
