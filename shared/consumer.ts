@@ -23,6 +23,12 @@ const DRAFT_KEEPALIVE_MS = 20_000;
 /** A chat action shows for 5 s; refresh it just before it ends. */
 const TYPING_REFRESH_MS = 4_500;
 /**
+ * How long a reply waits for its first text before showing a placeholder
+ * ("Thinking…" or `typing`): a model that starts at once shows its text
+ * first, instead of the placeholder taking the chat's next slot.
+ */
+const FIRST_PLACEHOLDER_DELAY_MS = 200;
+/**
  * After a tool boundary, how long the next message waits before showing a
  * placeholder: fast tool calls then show none, and a stream that ends right
  * after the boundary leaves no "Thinking…" draft behind.
@@ -402,10 +408,9 @@ export class StreamConsumer {
   private newSlot(): MessageSlot {
     const draftId = this.hub.nextDraftId();
     this.hub.registerDraft(this.chatId, this.options.threadId, draftId, this);
-    const placeholderFrom =
-      this.persisted.length === 0
-        ? 0
-        : this.hub.clock.now() + this.hub.budget.scaled(SEGMENT_PLACEHOLDER_DELAY_MS);
+    const delay =
+      this.persisted.length === 0 ? FIRST_PLACEHOLDER_DELAY_MS : SEGMENT_PLACEHOLDER_DELAY_MS;
+    const placeholderFrom = this.hub.clock.now() + this.hub.budget.scaled(delay);
     return {
       draftId,
       shownUpTo: 0,

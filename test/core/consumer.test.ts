@@ -138,8 +138,10 @@ describe("edit transport", () => {
 });
 
 describe("draft transport", () => {
-  it("shows the Thinking placeholder at once, animates one draft, persists with exactly one sendMessage", async () => {
+  it("shows the Thinking placeholder after 0.2 s, animates one draft, persists with exactly one sendMessage", async () => {
     const consumer = hub.stream(PRIVATE);
+    await vi.advanceTimersByTimeAsync(150);
+    expect(tg.calls).toEqual([]);
     await vi.advanceTimersByTimeAsync(100);
     expect(tg.calls[0]).toMatchObject({ method: "sendMessageDraft", payload: { text: "" } });
     const result = await drive(consumer, [
@@ -157,6 +159,16 @@ describe("draft transport", () => {
     expect(tg.callsOf("editMessageText")).toHaveLength(0);
     expect(tg.visibleTexts()).toEqual(["The answer is 42."]);
     expect(result.transport).toBe("draft");
+  });
+
+  it("shows the text first, and no placeholder, when the model starts at once", async () => {
+    const consumer = hub.stream(PRIVATE);
+    await vi.advanceTimersByTimeAsync(50);
+    consumer.delta("Quick");
+    await vi.advanceTimersByTimeAsync(10);
+    expect(tg.calls[0]).toMatchObject({ method: "sendMessageDraft", payload: { text: "Quick ▉" } });
+    await drive(consumer, []);
+    expect(tg.callsOf("sendMessageDraft").every((c) => c.payload.text !== "")).toBe(true);
   });
 
   it("keeps drafts within 20 per 5 s and 40 per 30 s for a 60 s answer", async () => {
