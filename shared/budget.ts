@@ -87,10 +87,12 @@ class RateBucket {
       const blocker = arrivals[w.limit - 1];
       if (blocker !== undefined) at = Math.max(at, blocker + spanOf(w));
     }
-    if (!paced || this.history.length === 0) return at;
+    // The history is kept in the order calls were granted: the last one went out last.
+    const newest = this.history[this.history.length - 1];
+    if (!paced || !newest) return at;
     const recent = arrivals.filter((a) => a > now - this.longestSpan).length;
     if (recent < this.budget.burst && now >= this.burstFrom) return at;
-    const newestSentAt = Math.max(...this.history.map((c) => c.sentAt));
+    const newestSentAt = newest.sentAt;
     // For pacing, a call in flight is taken to arrive now; the window check above stays strict.
     const expected = arrivals.map((a) => Math.min(a, now));
     return Math.max(at, newestSentAt + this.evenSpacing(expected, newestSentAt) * slowdown);

@@ -820,7 +820,8 @@ export class StreamConsumer {
       case "server": {
         this.stats.retries++;
         const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** this.failures++);
-        if (this.endedAt !== undefined && this.hub.clock.now() + delay > this.finalDeadline) {
+        // No deadline (Infinity) until the stream has ended.
+        if (this.hub.clock.now() + delay > this.finalDeadline) {
           throw this.deliveryError("failed", failure);
         }
         await this.sleep(delay);
