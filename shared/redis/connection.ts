@@ -1,0 +1,62 @@
+/**
+ * What the core needs from a Redis client, and how it names its keys.
+ *
+ * The core takes the `ioredis` client the user made (`new Redis(url)`); it is
+ * described here structurally, so the core imports nothing from `ioredis` and a
+ * bot without Redis installs and runs without it.
+ */
+
+/** The part of an `ioredis` client the core uses. */
+export interface RedisClient {
+  /** Run a Lua script (`EVAL`); `numKeys` of the arguments are keys. */
+  eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  /** Run a Lua script already loaded (`EVALSHA`). */
+  evalsha(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  publish(channel: string, message: string): Promise<unknown>;
+  /** A second connection with the same settings (a subscriber needs its own). */
+  duplicate(): RedisClient;
+  subscribe(...channels: string[]): Promise<unknown>;
+  unsubscribe(...channels: string[]): Promise<unknown>;
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  off(event: string, listener: (...args: any[]) => void): unknown;
+  quit(): Promise<unknown>;
+  /** `ready` while connected; see ioredis. */
+  readonly status: string;
+}
+
+/** Sharing a bot's streaming state with its other processes through Redis. */
+export interface RedisSharing {
+  /** An `ioredis` client (`new Redis(process.env.REDIS_URL)`); the app owns it and closes it. */
+  client: RedisClient;
+  /**
+   * The bot's id (the number before the colon of its token, or `getMe().id`).
+   * Keys are named by it, never by the token.
+   */
+  botId: number | string;
+  /** Put before every key and channel, so several apps can share one Redis. Default "". */
+  prefix?: string;
+}
+
+/**
+ * The name of a key or channel of one bot: `<prefix>streamgram:<botId>:<name>`.
+ * @throws TypeError when the bot id is not a plain number (a token would leak into Redis).
+ */
+export function redisKey(sharing: Pick<RedisSharing, "botId" | "prefix">, name: string): string {
+  return `${sharing.prefix ?? ""}streamgram:${sharing.botId}:${name}`;
+}
+
+/**
+ * Check a {@link RedisSharing} option when it is given.
+ * @throws TypeError naming what is wrong.
+ */
+export function validateRedisSharing(sharing: unknown): asserts sharing is RedisSharing {
+  if (typeof sharing !== "object" || sharing === null)
+    throw new TypeError("redis must be an object { client, botId, prefix? }");
+  const { client, botId, prefix } = sharing as Partial<RedisSharing>;
+  if (typeof client?.eval !== "function" || typeof client.duplicate !== "function")
+    throw new TypeError("redis.client must be an ioredis client (new Redis(url))");
+  if (!/^\d{1,20}$/.test(String(botId)))
+    throw new TypeError("redis.botId must be the bot's numeric id (never the token)");
+  if (prefix !== undefined && typeof prefix !== "string")
+    throw new TypeError("redis.prefix must be a string");
+}
