@@ -225,6 +225,9 @@ export class BotBudget {
   private timer: unknown;
   private timerAt = Number.POSITIVE_INFINITY;
 
+  /** A stream that got `chat` from {@link chat} is over. */
+  release(_chat: ChatBudget): void {}
+
   constructor(options: BotBudgetOptions) {
     const scale = options.timeScale ?? 1;
     if (!(scale > 0) || !Number.isFinite(scale)) {

@@ -1,27 +1,23 @@
-import type { BudgetKind, BudgetPriority, BudgetSlot, ChatBudget } from "./budget.js";
-import { closeFence, FENCE_RESERVE, openFenceAtEnd, reopenFence } from "./code-fence.js";
+import type { BotApi } from "./bot-api.js";
+import type { BudgetKind, BudgetPriority, ChatBudget } from "./budget.js";
+import { Delivery, type Remedy, remedyFor } from "./delivery.js";
 import { describeValue as describe } from "./describe.js";
 import {
   type ApiFailure,
-  classifyApiError,
   type DeliveryFailureReason,
   redactToken,
   StreamDeliveryError,
 } from "./errors.js";
-import { sliceFormatted, withReasoning } from "./format/index.js";
-import { isHighSurrogate, wellFormedSource } from "./format/unicode.js";
+import { isHighSurrogate } from "./format/unicode.js";
 import type { StreamHub } from "./hub.js";
-import { concatFormatted, contentKey, isBlank, plainText, trimFormatted } from "./message-text.js";
+import { contentKey, plainText } from "./message-text.js";
 import type { PlatformUpdate, ResolvedStreamOptions } from "./options.js";
+import { type MessageSlot, Planner, type Segment, type Step } from "./planner.js";
 import { attachPartialResult, type StreamResult, type StreamStats } from "./result.js";
-import { entityLimitOffset, splitAtBoundary } from "./split.js";
 import { ThinkFilter } from "./think-filter.js";
+import * as transport from "./transport.js";
 import type { FormattedText, SentMessage, StreamEvent } from "./types.js";
 
-/** A draft vanishes 30 s after its last update; refresh it well before. */
-const DRAFT_KEEPALIVE_MS = 20_000;
-/** A chat action shows for 5 s; refresh it just before it ends. */
-const TYPING_REFRESH_MS = 4_500;
 /**
  * How long a reply waits for its first text before showing a placeholder
  * ("Thinking…" or `typing`): a model that starts at once shows its text
@@ -34,63 +30,8 @@ const FIRST_PLACEHOLDER_DELAY_MS = 200;
  * after the boundary leaves no "Thinking…" draft behind.
  */
 const SEGMENT_PLACEHOLDER_DELAY_MS = 1_000;
-/** Backoff after network errors and 5xx replies: doubles from the first value up to the second. */
-const BACKOFF_FIRST_MS = 250;
-const BACKOFF_MAX_MS = 5_000;
 /** Reported limit of a rich message (Bot API 10.1), in characters; counted in UTF-16 units to be safe. */
 const RICH_TEXT_LIMIT = 32_768;
-/** If Telegram says a text is too long although it fits our count, shrink the limit, but never below this. */
-const MIN_TEXT_LIMIT = 256;
-
-/** Text of one tool-call-delimited part of the answer. */
-interface Segment {
-  source: string;
-  reasoning: string;
-  ended: boolean;
-}
-
-/** The message currently being streamed. */
-interface MessageSlot {
-  draftId: number;
-  messageId?: number;
-  /** `contentKey` of what the chat shows now (cursor included). */
-  shownKey?: string;
-  /** How much of the message's text the user has seen, as an index into {@link View.rest}. */
-  shownUpTo: number;
-  /** When a preview, placeholder or chat action was last shown. */
-  shownAt: number;
-  /** No placeholder before this time. */
-  placeholderFrom: number;
-  /** The transport answered without a message id: the message cannot be edited. */
-  noId: boolean;
-  /** Whether the chat shows text of this message (not just a placeholder). */
-  hasText: boolean;
-}
-
-/** The part of the head segment that is not yet in a persisted message. */
-interface View {
-  rest: FormattedText;
-  final: boolean;
-}
-
-type Step =
-  | { type: "end" }
-  | { type: "idle"; wakeAt?: number }
-  | { type: "drop" }
-  | { type: "waiting" }
-  | { type: "preview"; text: FormattedText; upTo: number }
-  | {
-      type: "finish";
-      /** What the message shows when finished. */
-      text: FormattedText;
-      /** The view it was cut from, and where in it the message ends. */
-      rest: FormattedText;
-      end: number;
-      /** How far the segment's rendered text advances once the message is persisted. */
-      advance: number;
-      nextCarry: FormattedText;
-      endsSegment: boolean;
-    };
 
 /**
  * One reply streaming into one chat: feed it text with {@link delta}, tool
@@ -102,8 +43,13 @@ type Step =
  *
  * Guarantees: at most one request in flight; what arrives while a request is
  * in flight goes out in the next one (latest wins); every message fits
- * Telegram's limit and is cut at a good boundary; the cursor never stays in a
+ * Telegram's limit and ends at a place of the source that later text cannot
+ * change, so no text is shown twice or skipped; the cursor never stays in a
  * finished message; each finished message is persisted exactly once.
+ *
+ * What to show is planned in `planner.ts`, calls and their failures are in
+ * `delivery.ts`, payloads in `transport.ts`; this class holds the state and
+ * runs the loop.
  */
 export class StreamConsumer {
   /** Settles when the stream is finished: resolves with what it did, or rejects with a {@link StreamDeliveryError} or the source's error. */
@@ -113,19 +59,15 @@ export class StreamConsumer {
   private readonly budget: ChatBudget;
   private readonly filter: ThinkFilter;
   private readonly isPrivate: boolean;
+  private readonly planner: Planner;
+  private readonly delivery: Delivery;
   private mode: "draft" | "edit";
-  private readonly formatter;
   /** Telegram refused our entities once: send the same visible text without them from now on. */
   private withoutEntities = false;
-  /** The budget slot of the call being made, settled when its reply arrives. */
-  private granted: BudgetSlot | undefined;
-  private viewCache: { segment: Segment; key: string; view: View } | undefined;
   /** Sending Markdown as rich messages; turned off for good if the server does not know them. */
   private rich: boolean;
   private limit: number;
   private readonly segments: Segment[] = [{ source: "", reasoning: "", ended: false }];
-  private consumed = 0;
-  private carry: FormattedText = plainText("");
   private slot: MessageSlot;
   private readonly persisted: SentMessage[] = [];
   private answerText = "";
@@ -144,7 +86,7 @@ export class StreamConsumer {
   private readonly deadlinePassed = new AbortController();
   private wake: (() => void) | undefined;
   private interrupt: AbortController | undefined;
-  private failures = 0;
+  private readonly detachSignal: () => void = () => {};
   private readonly stats: StreamStats = {
     calls: {},
     tooManyRequests: 0,
@@ -162,24 +104,34 @@ export class StreamConsumer {
     /** The chat the reply goes to. */
     readonly chatId: number | string,
     private readonly options: ResolvedStreamOptions,
+    /** Where this stream's calls go (its update's Api); the hub's by default. */
+    api: BotApi = hub.api,
   ) {
     const chatType =
       options.chatType ?? (typeof chatId === "number" && chatId > 0 ? "private" : "supergroup");
     this.isPrivate = chatType === "private";
     this.budget = hub.budget.chat(chatId, this.isPrivate);
     this.filter = new ThinkFilter(options.hideTags);
-    this.formatter = options.formatter;
     this.rich = options.rich;
     this.limit = this.rich ? RICH_TEXT_LIMIT : hub.textLimit;
     this.mode = this.chooseMode();
     this.startedAt = hub.clock.now();
-    this.slot = this.newSlot();
-    if (options.signal) {
-      if (options.signal.aborted) this.abort(options.signal.reason);
-      else
-        options.signal.addEventListener("abort", () => this.abort(options.signal?.reason), {
-          once: true,
-        });
+    this.planner = new Planner(options, (ms) => hub.budget.scaled(ms));
+    this.delivery = new Delivery({
+      api,
+      clock: hub.clock,
+      callTimeoutMs: hub.callTimeoutMs,
+      deadline: this.deadlinePassed.signal,
+      stats: this.stats,
+    });
+    this.slot = this.newSlot(0, "", true);
+    const { signal } = options;
+    if (signal?.aborted) this.abort(signal.reason);
+    else if (signal) {
+      const onAbort = () => this.abort(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      // A signal shared by many streams (a default option) must not keep finished ones alive.
+      this.detachSignal = () => signal.removeEventListener("abort", onAbort);
     }
     this.result = this.run();
     // The app may not await `result` until later; an early rejection must not crash the process meanwhile.
@@ -280,17 +232,6 @@ export class StreamConsumer {
     this.shortenDeadline(this.hub.clock.now() + ms);
   }
 
-  private shortenDeadline(at: number): void {
-    // A stream that has settled has nothing left to wait for (and no timer to keep).
-    if (at >= this.finalDeadline || this.released) return;
-    this.finalDeadline = at;
-    if (this.deadlineTimer !== undefined) this.hub.clock.clearTimeout(this.deadlineTimer);
-    this.deadlineTimer = this.hub.clock.setTimeout(
-      () => this.deadlinePassed.abort("deadline"),
-      Math.max(0, at - this.hub.clock.now()),
-    );
-  }
-
   /** Apply one normalised event. */
   push(event: StreamEvent | string): void {
     if (typeof event === "string") {
@@ -328,13 +269,21 @@ export class StreamConsumer {
       Symbol.asyncIterator in source
         ? (source as AsyncIterable<StreamEvent | string>)[Symbol.asyncIterator]()
         : (source as Iterable<StreamEvent | string>)[Symbol.iterator]();
-    const stopped = new Promise<"stopped">((resolve) => {
-      if (this.signal.aborted) resolve("stopped");
-      this.signal.addEventListener("abort", () => resolve("stopped"), { once: true });
-    });
+    // Each read races the stop through a promise of its own, dropped with the read: one
+    // promise for the whole stream would keep a reaction per chunk until the stream ends.
+    let stop: (() => void) | undefined;
+    const onStop = () => stop?.();
+    this.signal.addEventListener("abort", onStop, { once: true });
     try {
-      while (!this.ended) {
-        const next = await Promise.race([iterator.next(), stopped]);
+      while (!this.ended && !this.signal.aborted) {
+        const read = iterator.next();
+        const next = await new Promise<IteratorResult<StreamEvent | string> | "stopped">(
+          (resolve, reject) => {
+            stop = () => resolve("stopped");
+            Promise.resolve(read).then(resolve, reject);
+          },
+        );
+        stop = undefined;
         if (next === "stopped" || next.done) break;
         this.push(next.value);
       }
@@ -342,6 +291,7 @@ export class StreamConsumer {
     } catch (error) {
       this.failSource(error);
     } finally {
+      this.signal.removeEventListener("abort", onStop);
       if (this.aborted) void Promise.resolve(iterator.return?.()).catch(() => {});
     }
     return this.result;
@@ -391,6 +341,17 @@ export class StreamConsumer {
     this.notify(true);
   }
 
+  private shortenDeadline(at: number): void {
+    // A stream that has settled has nothing left to wait for (and no timer to keep).
+    if (at >= this.finalDeadline || this.released) return;
+    this.finalDeadline = at;
+    if (this.deadlineTimer !== undefined) this.hub.clock.clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = this.hub.clock.setTimeout(
+      () => this.deadlinePassed.abort("deadline"),
+      Math.max(0, at - this.hub.clock.now()),
+    );
+  }
+
   /** Wake the loop; `urgent` also cuts short a preview's wait for a slot, so a final can take its place. */
   private notify(urgent: boolean): void {
     this.wake?.();
@@ -398,139 +359,43 @@ export class StreamConsumer {
   }
 
   private chooseMode(): "draft" | "edit" {
-    const { transport, businessConnectionId } = this.options;
-    if (transport === "draft") return "draft";
-    if (transport === "edit" || businessConnectionId !== undefined || !this.isPrivate)
-      return "edit";
+    const { transport: mode, businessConnectionId } = this.options;
+    if (mode === "draft") return "draft";
+    if (mode === "edit" || businessConnectionId !== undefined || !this.isPrivate) return "edit";
     return this.hub.draftsUnsupported(this.chatId) ? "edit" : "draft";
   }
 
-  private newSlot(): MessageSlot {
+  /** A new message starting at `start` of the head segment, after `prefix` carried from the one before. */
+  private newSlot(start: number, prefix: string, opensSegment: boolean): MessageSlot {
     const draftId = this.hub.nextDraftId();
     this.hub.registerDraft(this.chatId, this.options.threadId, draftId, this);
     const delay =
       this.persisted.length === 0 ? FIRST_PLACEHOLDER_DELAY_MS : SEGMENT_PLACEHOLDER_DELAY_MS;
-    const placeholderFrom = this.hub.clock.now() + this.hub.budget.scaled(delay);
     return {
       draftId,
-      shownUpTo: 0,
+      start,
+      prefix,
+      opensSegment,
+      plain: false,
+      shownEnd: start,
       shownAt: Number.NEGATIVE_INFINITY,
-      placeholderFrom,
+      placeholderFrom: this.hub.clock.now() + this.hub.budget.scaled(delay),
       noId: false,
       hasText: false,
     };
   }
 
-  // ---- planning ----------------------------------------------------------
-
-  private view(): View | undefined {
-    const seg = this.segments[0];
-    if (!seg) return undefined;
-    // Rendering a long Markdown answer costs milliseconds; the loop asks several times per call.
-    const key = `${seg.source.length}|${seg.reasoning.length}|${seg.ended}|${this.rich}|${this.withoutEntities}|${this.consumed}|${this.carry.text}`;
-    if (this.viewCache?.segment === seg && this.viewCache.key === key) return this.viewCache.view;
-    const view = this.render(seg);
-    this.viewCache = { segment: seg, key, view };
-    return view;
-  }
-
-  private render(seg: Segment): View {
-    // A high surrogate at the end waits for its other half.
-    let source = wellFormedSource(seg.source, seg.ended);
-    if (this.options.transform) {
-      const transformed = this.options.transform(source);
-      if (typeof transformed !== "string") throw new TypeError("transform must return a string");
-      source = transformed.toWellFormed();
-    }
-    // Rich messages carry the Markdown itself; Telegram renders it.
-    let rendered = this.rich ? plainText(source) : this.formatter.render(source, seg.ended);
-    if (this.options.showReasoning && seg.reasoning) {
-      rendered = withReasoning(seg.reasoning.toWellFormed(), rendered, seg.source.length > 0);
-    }
-    if (this.withoutEntities) rendered = plainText(rendered.text);
-    const from = Math.min(this.consumed, rendered.text.length);
-    return {
-      rest: concatFormatted(this.carry, sliceFormatted(rendered, from, rendered.text.length)),
-      final: seg.ended,
-    };
-  }
-
   private plan(): Step {
-    const view = this.view();
-    if (!view) return { type: "end" };
-    const { rest, final } = view;
-    const now = this.hub.clock.now();
-    const cursor = this.options.cursor;
-    const room = final ? this.limit : this.limit - cursor.length;
-    // Rich messages carry Markdown, not entities.
-    const entityRoom = this.rich ? undefined : entityLimitOffset(rest.entities);
-    if (rest.text.length > room || entityRoom !== undefined) return this.cut(rest, entityRoom);
-    if (final) {
-      const text = trimFormatted(rest);
-      if (isBlank(text) && !this.slot.hasText) return { type: "drop" };
-      return {
-        type: "finish",
-        text,
-        rest,
-        end: rest.text.length,
-        advance: Number.POSITIVE_INFINITY,
-        nextCarry: plainText(""),
-        endsSegment: true,
-      };
-    }
-    if (this.ended) return { type: "idle" };
-    const text = trimFormatted(rest);
-    if (isBlank(text)) {
-      if (this.slot.hasText) return { type: "idle" };
-      const refresh = this.mode === "draft" ? DRAFT_KEEPALIVE_MS : TYPING_REFRESH_MS;
-      const due = Math.max(
-        this.slot.placeholderFrom,
-        this.slot.shownAt + this.hub.budget.scaled(refresh),
-      );
-      if (this.mode === "edit" && !this.options.typing) return { type: "idle" };
-      return due <= now ? { type: "waiting" } : { type: "idle", wakeAt: due };
-    }
-    if (this.slot.noId) return { type: "idle" };
-    if (contentKey(this.withCursor(text)) !== this.slot.shownKey) {
-      return { type: "preview", text, upTo: rest.text.length };
-    }
-    if (this.mode === "draft") {
-      const due = this.slot.shownAt + this.hub.budget.scaled(DRAFT_KEEPALIVE_MS);
-      return due <= now
-        ? { type: "preview", text, upTo: rest.text.length }
-        : { type: "idle", wakeAt: due };
-    }
-    return { type: "idle" };
-  }
-
-  /**
-   * The message is full (its length, or its entities up to `entityRoom`):
-   * finish it at the best boundary and carry on in a new one.
-   */
-  private cut(rest: FormattedText, entityRoom = Number.POSITIVE_INFINITY): Step {
-    const plain = this.rich || this.formatter.name === "plain";
-    const maxCut = Math.min(this.limit - (plain ? FENCE_RESERVE : 0), entityRoom);
-    const at = splitAtBoundary(rest.text, maxCut);
-    let text = trimFormatted(sliceFormatted(rest, 0, at));
-    let nextCarry = plainText("");
-    const open = plain ? openFenceAtEnd(rest.text.slice(0, at)) : undefined;
-    if (open) {
-      text = concatFormatted(text, plainText(closeFence(open)));
-      nextCarry = plainText(reopenFence(open));
-    }
-    return {
-      type: "finish",
-      text,
-      rest,
-      end: at,
-      advance: at - this.carry.text.length,
-      nextCarry,
-      endsSegment: false,
-    };
-  }
-
-  private withCursor(text: FormattedText): FormattedText {
-    return this.options.cursor ? concatFormatted(text, plainText(this.options.cursor)) : text;
+    return this.planner.plan({
+      segment: this.segments[0],
+      slot: this.slot,
+      mode: this.mode,
+      streamEnded: this.ended,
+      rich: this.rich,
+      withoutEntities: this.withoutEntities,
+      limit: this.limit,
+      now: this.hub.clock.now(),
+    });
   }
 
   // ---- the loop ----------------------------------------------------------
@@ -548,24 +413,16 @@ export class StreamConsumer {
           this.nextSegment();
           continue;
         }
-        const kind = this.kindOf(step);
+        const kind = kindOf(step, this.mode);
         const granted = await this.acquire(kind, step.type === "finish" ? "final" : "preview");
         if (!granted) continue;
-        this.granted = granted;
         try {
           // Latest wins: build the call from the state as it is now, not as it was when we started waiting.
           const latest = this.plan();
-          if (
-            latest.type === "end" ||
-            latest.type === "idle" ||
-            latest.type === "drop" ||
-            this.kindOf(latest) !== kind
-          )
-            continue;
-          await this.perform(latest);
+          if (!isCall(latest) || kindOf(latest, this.mode) !== kind) continue;
+          await this.perform(latest, () => granted.settle());
         } finally {
           granted.settle();
-          this.granted = undefined;
         }
       }
     } catch (error) {
@@ -586,17 +443,13 @@ export class StreamConsumer {
     return result;
   }
 
-  /** The stream is over: leave the hub and stop the deadline's timer. */
+  /** The stream is over: leave the hub, release the budget, stop the deadline's timer. */
   private release(): void {
     this.released = true;
     this.hub.unregister(this);
+    this.hub.budget.release(this.budget);
+    this.detachSignal();
     if (this.deadlineTimer !== undefined) this.hub.clock.clearTimeout(this.deadlineTimer);
-  }
-
-  private kindOf(step: Step): BudgetKind {
-    if (step.type === "waiting") return "draft";
-    if (step.type === "preview" && this.mode === "draft") return "draft";
-    return "message";
   }
 
   private sleepUntilChange(wakeAt: number | undefined): Promise<void> {
@@ -620,10 +473,7 @@ export class StreamConsumer {
    * Wait for a slot. Returns undefined when the wait was cut short because the
    * state changed (a final became due); the caller plans again.
    */
-  private async acquire(
-    kind: BudgetKind,
-    priority: BudgetPriority,
-  ): Promise<BudgetSlot | undefined> {
+  private async acquire(kind: BudgetKind, priority: BudgetPriority) {
     const waitFor = new AbortController();
     const onDeadline = () => waitFor.abort("deadline");
     if (priority === "preview") this.interrupt = waitFor;
@@ -648,91 +498,115 @@ export class StreamConsumer {
     }
   }
 
-  private async perform(step: Step): Promise<void> {
-    if (step.type === "waiting") return this.showWaiting();
-    if (step.type === "preview") return this.showPreview(step.text, step.upTo);
-    if (step.type === "finish") return this.finishMessage(step);
+  // ---- performing a step ---------------------------------------------------
+
+  private transportContext(): transport.TransportContext {
+    return { chatId: this.chatId, options: this.options, rich: this.rich };
   }
 
-  private async showWaiting(): Promise<void> {
-    this.slot.shownAt = this.hub.clock.now();
-    if (this.mode === "draft") {
-      const outcome = await this.call(this.draftMethod(), this.draftPayload(plainText("")));
-      if (outcome.ok) this.report("draft", plainText(""));
-      else await this.handleFailure(outcome.failure, this.draftMethod());
-      return;
-    }
-    const payload: Record<string, unknown> = { chat_id: this.chatId, action: "typing" };
-    if (this.options.threadId !== undefined) payload.message_thread_id = this.options.threadId;
-    if (this.options.businessConnectionId !== undefined)
-      payload.business_connection_id = this.options.businessConnectionId;
-    const outcome = await this.call("sendChatAction", payload);
-    if (outcome.ok) this.report("typing", plainText(""));
-    // A chat action is cosmetic: only a penalty or a closed chat matter.
-    else if (outcome.failure.kind === "rate_limit" || outcome.failure.kind === "forbidden") {
-      await this.handleFailure(outcome.failure, "sendChatAction");
-    }
-  }
-
-  private async showPreview(text: FormattedText, upTo: number): Promise<void> {
-    const shown = this.withCursor(text);
-    if (this.mode === "draft") {
-      const outcome = await this.call(this.draftMethod(), this.draftPayload(shown));
-      if (outcome.ok) {
-        this.markShown(shown, upTo);
-        this.report("draft", shown);
-      } else {
-        await this.handleFailure(outcome.failure, this.draftMethod());
+  private async perform(step: CallStep, onReply: () => void): Promise<void> {
+    const ctx = this.transportContext();
+    const call = (method: string, payload: Record<string, unknown>) =>
+      this.delivery.call(method, payload, () => {
+        onReply();
+        // The reply is in: Telegram has counted the call by now.
+      });
+    if (step.type === "waiting") {
+      this.slot.shownAt = this.hub.clock.now();
+      if (this.mode === "draft") {
+        const method = transport.draftMethod(this.rich);
+        const outcome = await call(
+          method,
+          transport.draftPayload(ctx, this.slot.draftId, plainText("")),
+        );
+        if (outcome.ok) this.succeeded("draft", plainText(""));
+        else await this.recover(outcome.failure, method);
+        return;
+      }
+      const outcome = await call("sendChatAction", transport.typingPayload(ctx));
+      if (outcome.ok) this.succeeded("typing", plainText(""));
+      // A chat action is cosmetic: only a penalty or a closed chat matter.
+      else if (outcome.failure.kind === "rate_limit" || outcome.failure.kind === "forbidden") {
+        await this.recover(outcome.failure, "sendChatAction");
       }
       return;
     }
-    if (this.slot.messageId === undefined) {
-      const outcome = await this.call(this.sendMethod(), this.sendPayload(shown));
-      if (!outcome.ok) return this.handleFailure(outcome.failure, this.sendMethod());
-      const message = asMessage(outcome.result);
-      if (message) this.slot.messageId = message.message_id;
-      else this.slot.noId = true;
-      this.markShown(shown, upTo);
-      this.report("send", shown);
+    if (step.type === "preview") {
+      const shown = this.planner.withCursor(step.text);
+      const { method, payload } = this.previewCall(ctx, shown);
+      const outcome = await call(method, payload);
+      if (outcome.ok || outcome.failure.kind === "not_modified") {
+        if (method === transport.sendMethod(this.rich)) {
+          const message = outcome.ok ? asMessage(outcome.result) : undefined;
+          if (message) this.slot.messageId = message.message_id;
+          else this.slot.noId = true;
+        }
+        this.markShown(shown, step.shownEnd);
+        this.succeeded(
+          this.mode === "draft" ? "draft" : method.startsWith("send") ? "send" : "edit",
+          shown,
+        );
+      } else {
+        await this.recover(outcome.failure, method);
+      }
       return;
     }
-    const outcome = await this.call("editMessageText", this.editPayload(shown));
-    if (outcome.ok || outcome.failure.kind === "not_modified") {
-      this.markShown(shown, upTo);
-      this.report("edit", shown);
-    } else {
-      await this.handleFailure(outcome.failure, "editMessageText");
-    }
+    await this.finishMessage(step, call);
   }
 
-  private markShown(shown: FormattedText, upTo: number): void {
-    this.failures = 0;
+  /** The call that shows a preview: a draft, the first send, or an edit. */
+  private previewCall(
+    ctx: transport.TransportContext,
+    shown: FormattedText,
+  ): { method: string; payload: Record<string, unknown> } {
+    if (this.mode === "draft") {
+      return {
+        method: transport.draftMethod(this.rich),
+        payload: transport.draftPayload(ctx, this.slot.draftId, shown),
+      };
+    }
+    if (this.slot.messageId === undefined) {
+      return {
+        method: transport.sendMethod(this.rich),
+        payload: transport.sendPayload(ctx, shown, this.persisted.length === 0),
+      };
+    }
+    return {
+      method: "editMessageText",
+      payload: transport.editPayload(ctx, this.slot.messageId, shown),
+    };
+  }
+
+  private markShown(shown: FormattedText, shownEnd: number): void {
+    this.delivery.succeeded();
     this.slot.shownKey = contentKey(shown);
-    this.slot.shownUpTo = upTo;
+    this.slot.shownEnd = shownEnd;
     this.slot.shownAt = this.hub.clock.now();
     this.slot.hasText = true;
     this.stats.timeToFirstVisibleMs ??= this.hub.clock.now() - this.startedAt;
   }
 
-  private async finishMessage(step: Extract<Step, { type: "finish" }>): Promise<void> {
+  private async finishMessage(
+    step: Extract<Step, { type: "finish" }>,
+    call: Delivery["call"],
+  ): Promise<void> {
     const slot = this.slot;
-    // A preview that cannot be edited stays as it is: send only what the user has not seen.
-    const text = slot.noId
-      ? trimFormatted(sliceFormatted(step.rest, Math.min(slot.shownUpTo, step.end), step.end))
-      : step.text;
-    if (isBlank(text)) {
+    const { text } = step;
+    if (text.text.length === 0) {
       this.advance(step);
       return;
     }
+    const ctx = this.transportContext();
     const editing = this.mode === "edit" && slot.messageId !== undefined && !slot.noId;
-    const method = editing ? "editMessageText" : this.sendMethod();
-    const outcome = await this.call(
-      method,
-      editing ? this.editPayload(text) : this.sendPayload(text),
-    );
+    const method = editing ? "editMessageText" : transport.sendMethod(this.rich);
+    const payload = editing
+      ? transport.editPayload(ctx, slot.messageId, text)
+      : transport.sendPayload(ctx, text, this.persisted.length === 0);
+    const outcome = await call(method, payload);
     if (!outcome.ok && outcome.failure.kind !== "not_modified") {
-      return this.handleFailure(outcome.failure, method);
+      return this.recover(outcome.failure, method);
     }
+    this.delivery.succeeded();
     const message = outcome.ok ? asMessage(outcome.result) : undefined;
     this.persisted.push(
       message ?? {
@@ -743,83 +617,40 @@ export class StreamConsumer {
         entities: text.entities,
       },
     );
-    this.failures = 0;
     this.stats.timeToFirstVisibleMs ??= this.hub.clock.now() - this.startedAt;
-    this.report("final", text, message?.message_id ?? slot.messageId);
+    this.succeeded("final", text, message?.message_id ?? slot.messageId);
     this.advance(step);
   }
 
+  /** The message is persisted: the next one starts where it ended. */
   private advance(step: Extract<Step, { type: "finish" }>): void {
-    if (step.endsSegment) {
-      this.nextSegment();
-      return;
-    }
-    this.consumed += step.advance;
-    this.carry = step.nextCarry;
-    this.slot = this.newSlot();
+    if (step.end === undefined) this.nextSegment();
+    else this.slot = this.newSlot(step.end, step.nextPrefix, false);
   }
 
   private nextSegment(): void {
     this.segments.shift();
-    this.consumed = 0;
-    this.carry = plainText("");
-    this.slot = this.newSlot();
+    this.slot = this.newSlot(0, "", true);
   }
 
-  // ---- calls and failures -----------------------------------------------
+  // ---- failures ------------------------------------------------------------
 
-  private async call(
-    method: string,
-    payload: Record<string, unknown>,
-  ): Promise<{ ok: true; result: unknown } | { ok: false; failure: ApiFailure }> {
-    this.stats.calls[method] = (this.stats.calls[method] ?? 0) + 1;
-    const text =
-      payload.text ?? (payload.rich_message as { markdown?: unknown } | undefined)?.markdown;
-    if (typeof text === "string") this.stats.bytesSent += Buffer.byteLength(text);
-    // A request that hangs must not hold the stream forever: give up on it and treat
-    // the outcome as unknown (edits and drafts are then simply repeated).
-    const timeout = new AbortController();
-    const timer = this.hub.clock.setTimeout(() => timeout.abort(), this.hub.callTimeoutMs);
-    // Past the final deadline nobody waits for the reply either.
-    const onDeadline = () => timeout.abort();
-    this.deadlinePassed.signal.addEventListener("abort", onDeadline, { once: true });
-    try {
-      const result = await this.hub.api.call(method, payload, timeout.signal).finally(() => {
-        // The reply is in: Telegram has counted the call by now.
-        this.granted?.settle();
-      });
-      this.hub.budget.succeeded(this.budget);
-      return { ok: true, result };
-    } catch (error) {
-      if (timeout.signal.aborted) {
-        return {
-          ok: false,
-          failure: {
-            kind: "network",
-            description: this.deadlinePassed.signal.aborted
-              ? `no reply to ${method} before the stream's final deadline`
-              : `no reply to ${method} within ${this.hub.callTimeoutMs} ms`,
-          },
-        };
-      }
-      return { ok: false, failure: classifyApiError(error, method) };
-    } finally {
-      this.hub.clock.clearTimeout(timer);
-      this.deadlinePassed.signal.removeEventListener("abort", onDeadline);
-    }
-  }
-
-  private async handleFailure(failure: ApiFailure, method: string): Promise<void> {
-    switch (failure.kind) {
-      case "rate_limit":
+  /** Apply the remedy for a failed call (see `delivery.ts`), or throw when there is none. */
+  private async recover(failure: ApiFailure, method: string): Promise<void> {
+    const remedy: Remedy = remedyFor(failure, method, {
+      rich: this.rich,
+      withoutEntities: this.withoutEntities,
+      limit: this.limit,
+    });
+    switch (remedy.type) {
+      case "penalty":
         this.stats.tooManyRequests++;
         this.stats.retries++;
-        this.hub.budget.penalize(this.budget, failure.retryAfterMs ?? 1000);
+        this.hub.budget.penalize(this.budget, remedy.ms);
         return;
-      case "network":
-      case "server": {
+      case "backoff": {
         this.stats.retries++;
-        const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** this.failures++);
+        const delay = this.delivery.nextBackoff();
         // No deadline (Infinity) until the stream has ended.
         if (this.hub.clock.now() + delay > this.finalDeadline) {
           throw this.deliveryError("failed", failure);
@@ -827,60 +658,43 @@ export class StreamConsumer {
         await this.sleep(delay);
         return;
       }
-      case "forbidden":
-        throw this.deliveryError("forbidden", failure);
-      case "thread_not_found":
-        throw this.deliveryError("thread_not_found", failure);
-      case "aborted":
-        throw this.deliveryError("failed", failure);
-      case "not_modified":
+      case "done":
         return;
-      default:
-        break;
-    }
-    if (this.rich && (method.includes("Rich") || method === "editMessageText")) {
-      // The server does not know rich messages: render the Markdown as entities instead.
-      this.rich = false;
-      this.limit = this.hub.textLimit;
-      this.stats.richFallbacks++;
-      this.slot.shownKey = undefined;
-      return;
-    }
-    if (method.endsWith("Draft")) {
-      // Drafts are not available here (group, old server, business chat): carry on by editing.
-      this.mode = "edit";
-      this.stats.transportSwitches++;
-      this.hub.rememberNoDrafts(this.chatId);
-      this.slot.shownKey = undefined;
-      this.slot.hasText = false;
-      this.slot.shownUpTo = 0;
-      return;
-    }
-    switch (failure.kind) {
+      case "rich_off":
+        this.rich = false;
+        this.limit = this.hub.textLimit;
+        this.stats.richFallbacks++;
+        this.slot.shownKey = undefined;
+        return;
+      case "drafts_off":
+        this.mode = "edit";
+        this.stats.transportSwitches++;
+        this.hub.rememberNoDrafts(this.chatId);
+        // The same message goes on by editing, from its start: the draft vanishes when it is sent.
+        this.slot.shownKey = undefined;
+        this.slot.hasText = false;
+        this.slot.shownEnd = this.slot.start;
+        return;
       case "message_gone":
         // The user deleted the message (or it is too old to edit): they saw what it showed,
         // so continue below with only what they have not seen.
         this.stats.messagesLost++;
-        this.consumed += Math.max(0, this.slot.shownUpTo - this.carry.text.length);
-        this.carry = plainText("");
-        this.slot = this.newSlot();
+        this.slot = this.newSlot(
+          this.slot.shownEnd,
+          this.slot.shownEnd === this.slot.start ? this.slot.prefix : "",
+          false,
+        );
         return;
-      case "parse":
-        if (!this.withoutEntities) {
-          // Same visible text, no entities: nothing the user saw moves, and nothing is lost.
-          this.stats.parseFallbacks++;
-          this.withoutEntities = true;
-          return;
-        }
-        throw this.deliveryError("failed", failure);
-      case "too_long":
-        if (this.limit > MIN_TEXT_LIMIT) {
-          this.limit = Math.max(MIN_TEXT_LIMIT, Math.floor(this.limit * 0.9));
-          return;
-        }
-        throw this.deliveryError("failed", failure);
-      default:
-        throw this.deliveryError("failed", failure);
+      case "without_entities":
+        // Same visible text, no entities: nothing the user saw moves, and nothing is lost.
+        this.stats.parseFallbacks++;
+        this.withoutEntities = true;
+        return;
+      case "shrink":
+        this.limit = Math.max(256, Math.floor(this.limit * 0.9));
+        return;
+      case "fatal":
+        throw this.deliveryError(remedy.reason, failure);
     }
   }
 
@@ -888,63 +702,8 @@ export class StreamConsumer {
     return new Promise((resolve) => this.hub.clock.setTimeout(resolve, ms));
   }
 
-  // ---- payloads ----------------------------------------------------------
-
-  private draftMethod(): string {
-    return this.rich ? "sendRichMessageDraft" : "sendMessageDraft";
-  }
-
-  private sendMethod(): string {
-    return this.rich ? "sendRichMessage" : "sendMessage";
-  }
-
-  /** The text of a call: `text` and `entities`, or the Markdown of a rich message. */
-  private content(text: FormattedText): Record<string, unknown> {
-    if (this.rich) return { rich_message: { markdown: text.text } };
-    return text.entities.length > 0
-      ? { text: text.text, entities: text.entities }
-      : { text: text.text };
-  }
-
-  private draftPayload(text: FormattedText): Record<string, unknown> {
-    const payload: Record<string, unknown> = {
-      chat_id: this.chatId,
-      draft_id: this.slot.draftId,
-      ...this.content(text),
-    };
-    if (this.options.threadId !== undefined) payload.message_thread_id = this.options.threadId;
-    if (this.options.canStop) payload.can_stop = true;
-    return payload;
-  }
-
-  private sendPayload(text: FormattedText): Record<string, unknown> {
-    const payload: Record<string, unknown> = { chat_id: this.chatId, ...this.content(text) };
-    if (this.options.threadId !== undefined) payload.message_thread_id = this.options.threadId;
-    if (this.options.businessConnectionId !== undefined)
-      payload.business_connection_id = this.options.businessConnectionId;
-    if (!this.options.linkPreview) payload.link_preview_options = { is_disabled: true };
-    if (this.options.replyToMessageId !== undefined && this.persisted.length === 0) {
-      payload.reply_parameters = {
-        message_id: this.options.replyToMessageId,
-        allow_sending_without_reply: true,
-      };
-    }
-    return payload;
-  }
-
-  private editPayload(text: FormattedText): Record<string, unknown> {
-    const payload: Record<string, unknown> = {
-      chat_id: this.chatId,
-      message_id: this.slot.messageId,
-      ...this.content(text),
-    };
-    if (this.options.businessConnectionId !== undefined)
-      payload.business_connection_id = this.options.businessConnectionId;
-    if (!this.options.linkPreview) payload.link_preview_options = { is_disabled: true };
-    return payload;
-  }
-
-  private report(
+  /** A call showed `text`: tell the app (`onUpdate`) and the hub's journal. */
+  private succeeded(
     action: PlatformUpdate["action"],
     text: FormattedText,
     messageId = this.slot.messageId,
@@ -982,17 +741,15 @@ export class StreamConsumer {
     };
   }
 
-  /** Text not yet in a persisted message: the rest of this segment and every later one. */
+  /** Source text not yet in a persisted message: the rest of this segment and every later one. */
   private undeliveredText(): string {
-    const parts: string[] = [];
-    try {
-      const view = this.view();
-      if (view) parts.push(view.rest.text.trim());
-    } catch {
-      parts.push(this.segments[0]?.source ?? "");
-    }
-    for (const seg of this.segments.slice(1)) parts.push(seg.source.trim());
-    return parts.filter((p) => p.length > 0).join("\n\n");
+    const [head, ...later] = this.segments;
+    const parts = head ? [this.slot.prefix + head.source.slice(this.slot.start)] : [];
+    for (const seg of later) parts.push(seg.source);
+    return parts
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0)
+      .join("\n\n");
   }
 
   private deliveryError(reason: DeliveryFailureReason, failure?: ApiFailure): StreamDeliveryError {
@@ -1007,6 +764,20 @@ export class StreamConsumer {
       failure,
     );
   }
+}
+
+/** The steps that make a call. */
+type CallStep = Extract<Step, { type: "waiting" | "preview" | "finish" }>;
+
+function isCall(step: Step): step is CallStep {
+  return step.type === "waiting" || step.type === "preview" || step.type === "finish";
+}
+
+/** Which budget a step draws on: drafts and chat actions share one, sends and edits another. */
+function kindOf(step: Step, mode: "draft" | "edit"): BudgetKind {
+  if (step.type === "waiting") return "draft";
+  if (step.type === "preview" && mode === "draft") return "draft";
+  return "message";
 }
 
 function asMessage(result: unknown): SentMessage | undefined {

@@ -98,10 +98,7 @@ export function classifyApiError(err: unknown, method = ""): ApiFailure {
   const isDraftMethod = method.endsWith("Draft");
   if (
     isDraftMethod &&
-    (code === 404 ||
-      text.includes("textdraft_peer_invalid") ||
-      text.includes("method not found") ||
-      text.includes("draft"))
+    (code === 404 || text.includes("textdraft_peer_invalid") || text.includes("method not found"))
   ) {
     return failure("draft_unsupported");
   }

@@ -44,7 +44,7 @@ export function entityLimitOffset(
 export function lastGraphemeBoundary(text: string, index: number): number {
   if (index >= text.length) return text.length;
   // Segment only a window around the index: clusters are short, and texts may be long.
-  const from = Math.max(0, index - 64);
+  const from = windowStart(text, Math.max(0, index - 64));
   let boundary = 0;
   for (const { index: start } of graphemes.segment(text.slice(from, index + 64))) {
     const absolute = from + start;
@@ -54,6 +54,23 @@ export function lastGraphemeBoundary(text: string, index: number): number {
   // A window that started inside a cluster reports that start as a boundary; step past it.
   if (from > 0 && boundary === from) return lastCodePointBoundary(text, index);
   return boundary;
+}
+
+/** A regional indicator (half of a flag), as its two UTF-16 units start. */
+function isRegionalIndicatorAt(text: string, index: number): boolean {
+  const codePoint = text.codePointAt(index) ?? 0;
+  return codePoint >= 0x1f1e6 && codePoint <= 0x1f1ff;
+}
+
+/**
+ * Where to start segmenting so the window does not begin between the two
+ * halves of a surrogate pair or of a flag: flags pair regional indicators from
+ * the start of their run, so a window must start where the run starts.
+ */
+function windowStart(text: string, from: number): number {
+  let start = lastCodePointBoundary(text, from);
+  while (start >= 2 && isRegionalIndicatorAt(text, start - 2)) start -= 2;
+  return start;
 }
 
 /** The last code point boundary at or before `index` (never between a surrogate pair). */

@@ -18,4 +18,12 @@ export interface Formatter {
    * `validateEntities` and its text holds no lone surrogate.
    */
   render(source: string, final: boolean): FormattedText;
+  /**
+   * Optional: where a message may end in `source`, ascending. A boundary `b`
+   * must be a place that later text cannot reopen: rendering `source.slice(0, b)`
+   * and `source.slice(b)` apart looks like rendering the whole, for this source
+   * and any longer one. Without it, a message too long for Telegram is cut at
+   * a paragraph, line, sentence or word of its source.
+   */
+  boundaries?(source: string): number[];
 }

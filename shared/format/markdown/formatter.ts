@@ -45,6 +45,13 @@ export const markdownFormatter: Formatter = Object.freeze({
       }),
     );
   },
+  boundaries(source: string): number[] {
+    // Run starts are positions in the text with `\n` line endings: only usable as they are.
+    if (typeof source !== "string" || source.includes("\r")) return [];
+    return splitBlockRuns(source)
+      .runs.map((run) => run.start)
+      .filter((start) => start > 0);
+  },
 });
 
 /** Render Markdown that is complete, in one piece, without the run cache (tests compare against it). */

@@ -1,0 +1,307 @@
+import { closeFence, openFenceAtEnd } from "./code-fence.js";
+import { withReasoning } from "./format/index.js";
+import { splitBlockRuns } from "./format/markdown/blocks.js";
+import { markdownFormatter } from "./format/markdown/formatter.js";
+import { wellFormedSource } from "./format/unicode.js";
+import { continuationOf, findCut } from "./message-cut.js";
+import { contentKey, isBlank, plainText, trimFormatted } from "./message-text.js";
+import type { ResolvedStreamOptions } from "./options.js";
+import { entityLimitOffset } from "./split.js";
+import type { FormattedText } from "./types.js";
+
+/**
+ * Planning what a stream shows next: the text of the message now streaming,
+ * whether it is a preview or the message's final form, and where a message
+ * that no longer fits ends.
+ *
+ * Every position is in the *source* text of a segment: a message covers
+ * `source.slice(start, end)` and renders it alone (with the source carried
+ * from the message before, see `message-cut.ts`), so a finished message never
+ * changes and the next one starts exactly where it ended, whatever rendering
+ * a longer source would have done to earlier text.
+ *
+ * Pure: it reads the stream's state and returns a {@link Step}; only a
+ * rendering failure is recorded (the message is shown as plain text from then on).
+ */
+
+/** A draft vanishes 30 s after its last update; refresh it well before. */
+const DRAFT_KEEPALIVE_MS = 20_000;
+/** A chat action shows for 5 s; refresh it just before it ends. */
+const TYPING_REFRESH_MS = 4_500;
+/** Reasoning shown above an answer takes at most this share of a message. */
+const REASONING_SHARE = 0.5;
+/** A table header carried into the next message takes at most this share of it. */
+const CONTINUATION_SHARE = 0.25;
+
+/** Text of one tool-call-delimited part of the answer. */
+export interface Segment {
+  source: string;
+  reasoning: string;
+  ended: boolean;
+}
+
+/** The message currently being streamed. */
+export interface MessageSlot {
+  draftId: number;
+  messageId?: number;
+  /** Where this message's text starts in its segment's source. */
+  start: number;
+  /** Source carried from the message before (a reopened code fence, a table header). */
+  prefix: string;
+  /** The first message of its segment: it shows the reasoning, if shown at all. */
+  opensSegment: boolean;
+  /** Rendering failed once: the message is shown as plain text. */
+  plain: boolean;
+  /** `contentKey` of what the chat shows now (cursor included). */
+  shownKey?: string;
+  /** How far into the segment's source the user has seen this message. */
+  shownEnd: number;
+  /** When a preview, placeholder or chat action was last shown. */
+  shownAt: number;
+  /** No placeholder before this time. */
+  placeholderFrom: number;
+  /** The transport answered without a message id: the message cannot be edited. */
+  noId: boolean;
+  /** Whether the chat shows text of this message (not just a placeholder). */
+  hasText: boolean;
+}
+
+/** What to do next. */
+export type Step =
+  | { type: "end" }
+  | { type: "idle"; wakeAt?: number }
+  /** The segment ended with nothing to show: go on to the next. */
+  | { type: "drop" }
+  /** Show a placeholder ("Thinking…" draft or `typing`). */
+  | { type: "waiting" }
+  | { type: "preview"; text: FormattedText; shownEnd: number }
+  | {
+      type: "finish";
+      /** What the message shows when finished. */
+      text: FormattedText;
+      /** Where the message ends in the segment's source; undefined when it takes the rest of the segment. */
+      end?: number;
+      /** Source the next message starts with. */
+      nextPrefix: string;
+    };
+
+/** The state a plan is made from. */
+export interface PlanInput {
+  segment: Segment | undefined;
+  slot: MessageSlot;
+  mode: "draft" | "edit";
+  /** The stream has ended (done, abort or source error). */
+  streamEnded: boolean;
+  rich: boolean;
+  withoutEntities: boolean;
+  /** Longest text of a message, in UTF-16 units. */
+  limit: number;
+  now: number;
+}
+
+/** The current message rendered, as planning sees it. */
+interface View {
+  /** The message's source: carried prefix and its own text. */
+  source: string;
+  final: boolean;
+  text: FormattedText;
+}
+
+/** Plans one stream's messages; see the module comment. */
+export class Planner {
+  private cache: { key: string; segment: Segment; view: View } | undefined;
+  private definitions: { length: number; preamble: string } | undefined;
+
+  constructor(
+    private readonly options: ResolvedStreamOptions,
+    /** Scales a duration the way the budget does (tests run faster). */
+    private readonly scaled: (ms: number) => number,
+  ) {}
+
+  /** What to do next, from the state as it is now. */
+  plan(input: PlanInput): Step {
+    const { segment, slot, mode, now } = input;
+    if (!segment) return { type: "end" };
+    const final = segment.ended;
+    // A message that cannot be edited shows nothing more until it ends or overflows.
+    if (slot.noId && !final && segment.source.length - slot.shownEnd < input.limit / 2) {
+      return { type: "idle" };
+    }
+    const view = this.view(input, segment);
+    const room = final ? input.limit : input.limit - this.options.cursor.length;
+    if (!this.fits(view.text, room)) return this.cut(input, segment, view);
+    if (final) {
+      const text = slot.noId ? this.unseen(input, segment) : view.text;
+      if (isBlank(text) && !slot.hasText) return { type: "drop" };
+      return { type: "finish", text, nextPrefix: "" };
+    }
+    if (input.streamEnded) return { type: "idle" };
+    const text = view.text;
+    if (isBlank(text)) {
+      if (slot.hasText) return { type: "idle" };
+      if (mode === "edit" && !this.options.typing) return { type: "idle" };
+      const refresh = mode === "draft" ? DRAFT_KEEPALIVE_MS : TYPING_REFRESH_MS;
+      const due = Math.max(slot.placeholderFrom, slot.shownAt + this.scaled(refresh));
+      return due <= now ? { type: "waiting" } : { type: "idle", wakeAt: due };
+    }
+    if (slot.noId) return { type: "idle" };
+    const shownEnd = segment.source.length;
+    if (contentKey(this.withCursor(text)) !== slot.shownKey) {
+      return { type: "preview", text, shownEnd };
+    }
+    if (mode === "draft") {
+      const due = slot.shownAt + this.scaled(DRAFT_KEEPALIVE_MS);
+      return due <= now ? { type: "preview", text, shownEnd } : { type: "idle", wakeAt: due };
+    }
+    return { type: "idle" };
+  }
+
+  /** `text` followed by the cursor. */
+  withCursor(text: FormattedText): FormattedText {
+    const { cursor } = this.options;
+    return cursor ? { text: text.text + cursor, entities: text.entities } : text;
+  }
+
+  /** Whether `text` fits a message of `room` units, entities included. */
+  private fits(text: FormattedText, room: number): boolean {
+    if (text.text.length > room) return false;
+    // Rich messages carry Markdown, not entities.
+    return entityLimitOffset(text.entities) === undefined;
+  }
+
+  private view(input: PlanInput, segment: Segment): View {
+    const { slot } = input;
+    const key = [
+      segment.source.length,
+      segment.reasoning.length,
+      segment.ended,
+      slot.start,
+      slot.prefix,
+      slot.plain,
+      input.rich,
+      input.withoutEntities,
+      input.limit,
+    ].join("|");
+    if (this.cache?.segment === segment && this.cache.key === key) return this.cache.view;
+    const source = slot.prefix + segment.source.slice(slot.start);
+    const view = {
+      source,
+      final: segment.ended,
+      text: this.render(input, segment, source, segment.ended),
+    };
+    this.cache = { key, segment, view };
+    return view;
+  }
+
+  /**
+   * The message `source` as the chat shows it, trimmed: rendered by the
+   * formatter (or as is for rich messages), with the reasoning above it in
+   * the first message of a segment. If the formatter throws, the message is
+   * shown as plain text from then on.
+   */
+  private render(
+    input: PlanInput,
+    segment: Segment,
+    source: string,
+    final: boolean,
+    closeOpenFence = false,
+  ): FormattedText {
+    const { slot } = input;
+    let text = wellFormedSource(source, final);
+    if (this.options.transform) {
+      const transformed = this.options.transform(text);
+      if (typeof transformed !== "string") throw new TypeError("transform must return a string");
+      text = transformed.toWellFormed();
+    }
+    let rendered: FormattedText | undefined;
+    const literal = input.rich || slot.plain || this.options.formatter.name === "plain";
+    if (!literal) {
+      try {
+        rendered = this.options.formatter.render(this.preamble(segment) + text, final);
+      } catch {
+        slot.plain = true;
+      }
+    }
+    if (rendered === undefined) {
+      // Shown as is: a code fence cut in the middle is closed, since the client renders it.
+      const open = closeOpenFence ? openFenceAtEnd(text) : undefined;
+      rendered = plainText(open ? `${text.trimEnd()}${closeFence(open)}` : text);
+    }
+    if (this.options.showReasoning && slot.opensSegment && segment.reasoning) {
+      const reasoning = capReasoning(segment.reasoning.toWellFormed(), input.limit);
+      rendered = withReasoning(reasoning, rendered, segment.source.length > 0);
+    }
+    if (input.withoutEntities) rendered = plainText(rendered.text);
+    return trimFormatted(rendered);
+  }
+
+  /**
+   * Link reference definitions of the whole segment so far (Markdown only), put
+   * before every message's source so `[text][id]` links in any message whose
+   * definition arrived before the message ended.
+   */
+  private preamble(segment: Segment): string {
+    if (this.options.formatter !== markdownFormatter) return "";
+    const { source } = segment;
+    if (this.definitions?.length === source.length) return this.definitions.preamble;
+    const preamble = source.includes("]:")
+      ? splitBlockRuns(wellFormedSource(source, true).replace(/\r\n?/g, "\n")).preamble
+      : "";
+    this.definitions = { length: source.length, preamble };
+    return preamble;
+  }
+
+  /** The message is full: finish it at the best place of its source (see `message-cut.ts`). */
+  private cut(input: PlanInput, segment: Segment, view: View): Step {
+    const { slot } = input;
+    const room = input.limit;
+    const boundaries =
+      input.rich || this.options.formatter === markdownFormatter
+        ? (markdownFormatter.boundaries?.(view.source) ?? [])
+        : (this.options.formatter.boundaries?.(view.source) ?? []);
+    const render = (end: number) =>
+      this.render(input, segment, view.source.slice(0, end), true, true);
+    let cut: { end: number; text: FormattedText };
+    try {
+      cut = findCut({
+        source: view.source,
+        minCut: slot.prefix.length,
+        boundaries: slot.plain ? [] : boundaries,
+        render,
+        fits: (text) => this.fits(text, room),
+        room,
+      });
+    } catch (error) {
+      if (slot.plain) throw error;
+      // Nothing rendered fits (a pathological rendering): show this message as plain text.
+      slot.plain = true;
+      return this.plan(input);
+    }
+    const end = slot.start + cut.end - slot.prefix.length;
+    const text = slot.noId ? this.unseen(input, segment, end) : cut.text;
+    const nextPrefix = continuationOf(view.source, cut.end, Math.floor(room * CONTINUATION_SHARE));
+    return { type: "finish", text, end, nextPrefix };
+  }
+
+  /** What a message that could not be edited has not shown yet: its source from `shownEnd`. */
+  private unseen(input: PlanInput, segment: Segment, end = segment.source.length): FormattedText {
+    const { slot } = input;
+    const from = Math.max(slot.start, Math.min(slot.shownEnd, end));
+    const fromStart = from === slot.start;
+    const source = (fromStart ? slot.prefix : "") + segment.source.slice(from, end);
+    const rest = { ...slot, opensSegment: slot.opensSegment && fromStart };
+    return this.render({ ...input, slot: rest }, segment, source, true, true);
+  }
+}
+
+/** Reasoning longer than its share of a message shows its last part, after an ellipsis. */
+function capReasoning(reasoning: string, limit: number): string {
+  const max = Math.floor(limit * REASONING_SHARE);
+  const trimmed = reasoning.trim();
+  if (trimmed.length <= max) return trimmed;
+  let from = trimmed.length - (max - 1);
+  // Never start between the halves of a surrogate pair.
+  const code = trimmed.charCodeAt(from);
+  if (code >= 0xdc00 && code <= 0xdfff) from++;
+  return `…${trimmed.slice(from)}`;
+}
