@@ -19,7 +19,9 @@ const MAX_DEPTH = 8;
  *
  * The error is cleaned in place, so it keeps its class, its `partialResultOf`
  * data and every other field. Only an error that cannot be changed (frozen) is
- * replaced by a plain `Error` with the cleaned message.
+ * replaced by a plain `Error` with the cleaned message. Thrown values that are
+ * not `Error`s (plain objects such as `{ description }`) are cleaned the same
+ * way, and so is every error in an `AggregateError`'s `errors`.
  *
  * @param token a token to remove even where it does not look like one.
  */
@@ -39,17 +41,18 @@ function redactValue(
   seen: Set<object>,
 ): unknown {
   if (typeof error === "string") return redactString(error, token);
-  if (!(error instanceof Error) || seen.has(error) || depth > MAX_DEPTH) return error;
+  if (typeof error !== "object" || error === null || seen.has(error) || depth > MAX_DEPTH)
+    return error;
   seen.add(error);
-  const fields = error as unknown as Record<string, unknown>;
+  const fields = error as Record<string, unknown>;
   const dirty = TEXT_FIELDS.filter(
     (field) =>
       typeof fields[field] === "string" && redactString(fields[field], token) !== fields[field],
   );
   if (dirty.length > 0) {
     if (Object.isFrozen(error)) {
-      const replacement = new Error(redactString(error.message, token));
-      replacement.name = error.name;
+      const replacement = new Error(redactString(String(fields.message ?? ""), token));
+      replacement.name = String(fields.name ?? "Error");
       return replacement;
     }
     for (const field of dirty) setOwn(error, field, redactString(fields[field] as string, token));
@@ -59,6 +62,14 @@ function redactValue(
     if (inner === undefined || inner === null) continue;
     const cleaned = redactValue(inner, token, depth + 1, seen);
     if (cleaned !== inner) setOwn(error, link, cleaned);
+  }
+  // AggregateError (Promise.any, several failed attempts) keeps its errors in an array.
+  if (Array.isArray(fields.errors)) {
+    const errors = fields.errors as unknown[];
+    errors.forEach((inner, index) => {
+      const cleaned = redactValue(inner, token, depth + 1, seen);
+      if (cleaned !== inner && !Object.isFrozen(errors)) errors[index] = cleaned;
+    });
   }
   return error;
 }

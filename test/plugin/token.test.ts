@@ -161,6 +161,20 @@ describe("redactError", () => {
     expect(redactError(value)).toBe(value);
   });
 
+  it("cleans thrown objects that are not Errors, and every error of an AggregateError", () => {
+    const thrown = { error_code: 400, description: `Bad Request: bot${token} refused` };
+    expect(redactError(thrown)).toBe(thrown);
+    expect(thrown.description).toBe("Bad Request: bot<redacted-token> refused");
+
+    const attempts = new AggregateError(
+      [new Error(`first ${token}`), { message: `second ${token}` }, `third ${token}`],
+      "every attempt failed",
+    );
+    redactError(attempts);
+    expect(everythingAbout(attempts)).not.toContain(token);
+    expect(String(attempts.errors[2])).toBe("third <redacted-token>");
+  });
+
   it("survives a cause cycle", () => {
     const a = new Error(`a ${token}`);
     const b = new Error("b", { cause: a });
