@@ -135,6 +135,29 @@ describe("edit transport", () => {
     expect(tg.callsOf("editMessageText")).toHaveLength(0);
     expect(result.messages.at(-1)?.text).toBe("and the rest.");
   });
+
+  it("renders a message that cannot be edited only when it ends or overflows, not on every delta", async () => {
+    let renders = 0;
+    const counting = {
+      name: "plain" as const,
+      render(source: string) {
+        renders++;
+        return { text: source, entities: [] };
+      },
+    };
+    let sends = 0;
+    tg.faultFor = (method) =>
+      method === "sendMessage" && ++sends === 1 ? { kind: "noId" } : undefined;
+    const consumer = hub.stream(GROUP, { cursor: "", format: counting });
+    consumer.delta("Start");
+    await vi.advanceTimersByTimeAsync(500);
+    const rendersAtFirstSend = renders;
+    const script = Array.from({ length: 2000 }, (_, i) => `word${i} `);
+    await drive(consumer, script);
+    expect(tg.visibleTexts().join(" ").split(/\s+/).filter(Boolean)).toHaveLength(2001);
+    // About one rendering per half message of new text, not one per delta.
+    expect(renders - rendersAtFirstSend).toBeLessThan(60);
+  });
 });
 
 describe("draft transport", () => {
@@ -203,6 +226,30 @@ describe("draft transport", () => {
     // Later streams to that chat start with the edit transport.
     await drive(hub.stream(PRIVATE), ["again"]);
     expect(tg.calls.slice(-3).some((c) => c.method === "sendMessageDraft")).toBe(false);
+  });
+
+  it("keeps drafts after a parse error or a too-long text on a draft, and fixes those instead", async () => {
+    let refusals = 0;
+    tg.faultFor = (method) => {
+      if (method !== "sendMessageDraft" || refusals >= 2) return undefined;
+      refusals++;
+      return refusals === 1
+        ? { kind: "telegram", code: 400, description: "Bad Request: can't parse entities: x" }
+        : { kind: "telegram", code: 400, description: "Bad Request: text is too long" };
+    };
+    const result = await drive(hub.stream(PRIVATE, { format: "markdown" }), [
+      "**Bold** start, ",
+      { wait: 1500 },
+      "then more, ",
+      { wait: 1500 },
+      "and the end.",
+    ]);
+    expect(refusals).toBe(2);
+    expect(result.transport).toBe("draft");
+    expect(result.stats.transportSwitches).toBe(0);
+    expect(result.stats.parseFallbacks).toBe(1);
+    expect(tg.visibleTexts()).toEqual(["Bold start, then more, and the end."]);
+    expect(hub.draftsUnsupported(PRIVATE)).toBe(false);
   });
 
   it("starts a new message below at each tool boundary, with no empty or cursor-only message", async () => {
