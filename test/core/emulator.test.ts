@@ -246,6 +246,47 @@ describe("core against the emulator", () => {
     expect(emulator.stats().tooManyRequests).toBe(before);
   });
 
+  it("shows each row of a widening 600-row table once, whichever message it lands in", async () => {
+    const hub = newHub();
+    const chat = groupChat();
+    // The wide row arrives after the first message is full, so earlier rows would re-pad.
+    const rows = Array.from({ length: 600 }, (_, i) =>
+      i === 550 ? `| ${i} | v${i} ${"wide cell ".repeat(8)}|` : `| ${i} | v${i} |`,
+    );
+    const table = ["| n | value |", "|---|---|", ...rows].join("\n");
+    // About 1,000 characters per second (in emulator time).
+    async function* paced() {
+      for (let i = 0; i < table.length; i += 40) {
+        yield table.slice(i, i + 40);
+        await new Promise((r) => setTimeout(r, 40 * TIME_SCALE));
+      }
+    }
+    await hub.streamMessage(chat, paced(), { format: "markdown" });
+    const texts = seen(chat);
+    expect(texts.length).toBeGreaterThanOrEqual(2);
+    const values = texts.join("\n").match(/\bv\d+\b/g) ?? [];
+    expect(values).toEqual(rows.map((_, i) => `v${i}`));
+    // Every message is a table of whole rows: each line is a row, the header or the delimiter.
+    for (const text of texts) {
+      for (const line of text.split("\n")) expect(line).toMatch(/^(?:n|\d+|-+)\s*(?:\||-)/);
+    }
+  });
+
+  it("loses no paragraph of an answer whose reference links are defined at the end", async () => {
+    const hub = newHub();
+    const chat = groupChat();
+    const paragraphs = Array.from(
+      { length: 150 },
+      (_, i) => `Paragraph p${i} cites [1] and then [2], as models do.`,
+    );
+    const answer = `${paragraphs.join("\n\n")}\n\n[1]: https://example.com/one\n[2]: https://example.com/two`;
+    await hub.streamMessage(chat, words(answer, 1), { format: "markdown" });
+    const texts = seen(chat);
+    expect(texts.length).toBeGreaterThanOrEqual(2);
+    const cited = texts.join("\n").match(/\bp\d+\b/g) ?? [];
+    expect(cited).toEqual(paragraphs.map((_, i) => `p${i}`));
+  });
+
   it("starts a new message before the 101st entity, so no formatting is shown as plain text", async () => {
     const hub = newHub();
     const chat = groupChat();
