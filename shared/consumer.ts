@@ -70,7 +70,10 @@ export class StreamConsumer {
   private readonly segments: Segment[] = [{ source: "", reasoning: "", ended: false }];
   private slot: MessageSlot;
   private readonly persisted: SentMessage[] = [];
-  private answerText = "";
+  /** The answer text of segments already persisted (the rest is in {@link segments}). */
+  private answerBefore = "";
+  /** Appends since the head segment's text was last flattened. */
+  private appendsUnread = 0;
   private reasoningText = "";
   private ended = false;
   private aborted = false;
@@ -315,7 +318,13 @@ export class StreamConsumer {
     if (!seg) return;
     if (visible) {
       seg.source += visible;
-      this.answerText += visible;
+      // Appending builds a rope (some 30 bytes a piece) until the text is read; a model
+      // that sends tiny chunks faster than we flush would hold one node per chunk. A
+      // search reads it, and V8 then stores it flat.
+      if (++this.appendsUnread >= 1024) {
+        this.appendsUnread = 0;
+        seg.source.indexOf("\0");
+      }
     }
     if (reasoning) {
       this.reasoningText += reasoning;
@@ -629,7 +638,7 @@ export class StreamConsumer {
   }
 
   private nextSegment(): void {
-    this.segments.shift();
+    this.answerBefore += this.segments.shift()?.source ?? "";
     this.slot = this.newSlot(0, "", true);
   }
 
@@ -733,7 +742,7 @@ export class StreamConsumer {
     if (this.endedAt !== undefined) stats.finalLatencyMs = this.hub.clock.now() - this.endedAt;
     return {
       messages: [...this.persisted],
-      text: this.answerText,
+      text: this.answerBefore + this.segments.map((seg) => seg.source).join(""),
       reasoning: this.reasoningText,
       transport: this.mode,
       aborted: this.aborted,
