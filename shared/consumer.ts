@@ -1,3 +1,4 @@
+import { Answer } from "./answer.js";
 import type { BotApi } from "./bot-api.js";
 import type { BudgetKind, BudgetPriority, ChatBudget } from "./budget.js";
 import { Delivery, type Remedy, remedyFor } from "./delivery.js";
@@ -8,13 +9,11 @@ import {
   redactToken,
   StreamDeliveryError,
 } from "./errors.js";
-import { isHighSurrogate } from "./format/unicode.js";
 import type { StreamHub } from "./hub.js";
 import { contentKey, plainText } from "./message-text.js";
 import type { PlatformUpdate, ResolvedStreamOptions } from "./options.js";
-import { type MessageSlot, Planner, type Segment, type Step } from "./planner.js";
+import { type MessageSlot, Planner, type Step } from "./planner.js";
 import { attachPartialResult, type StreamResult, type StreamStats } from "./result.js";
-import { ThinkFilter } from "./think-filter.js";
 import * as transport from "./transport.js";
 import type { FormattedText, SentMessage, StreamEvent } from "./types.js";
 
@@ -57,7 +56,6 @@ export class StreamConsumer {
 
   private readonly controller = new AbortController();
   private readonly budget: ChatBudget;
-  private readonly filter: ThinkFilter;
   private readonly isPrivate: boolean;
   private readonly planner: Planner;
   private readonly delivery: Delivery;
@@ -67,14 +65,9 @@ export class StreamConsumer {
   /** Sending Markdown as rich messages; turned off for good if the server does not know them. */
   private rich: boolean;
   private limit: number;
-  private readonly segments: Segment[] = [{ source: "", reasoning: "", ended: false }];
+  private readonly answer: Answer;
   private slot: MessageSlot;
   private readonly persisted: SentMessage[] = [];
-  /** The answer text of segments already persisted (the rest is in {@link segments}). */
-  private answerBefore = "";
-  /** Appends since the head segment's text was last flattened. */
-  private appendsUnread = 0;
-  private reasoningText = "";
   private ended = false;
   private aborted = false;
   private sourceError: { error: unknown } | undefined;
@@ -114,7 +107,7 @@ export class StreamConsumer {
       options.chatType ?? (typeof chatId === "number" && chatId > 0 ? "private" : "supergroup");
     this.isPrivate = chatType === "private";
     this.budget = hub.budget.chat(chatId, this.isPrivate);
-    this.filter = new ThinkFilter(options.hideTags);
+    this.answer = new Answer(options.hideTags);
     this.rich = options.rich;
     this.limit = this.rich ? RICH_TEXT_LIMIT : hub.textLimit;
     this.mode = this.chooseMode();
@@ -167,8 +160,7 @@ export class StreamConsumer {
       throw new TypeError(`delta() takes a string, got ${describe(text)}`);
     }
     this.assertOpen("delta");
-    const { visible, reasoning } = this.filter.push(text);
-    this.append(visible, reasoning);
+    if (this.answer.delta(text, this.options.showReasoning)) this.notify(false);
   }
 
   /** Append reasoning text (shown only with `showReasoning`). */
@@ -177,7 +169,7 @@ export class StreamConsumer {
     if (typeof text !== "string")
       throw new TypeError(`reasoning() takes a string, got ${describe(text)}`);
     this.assertOpen("reasoning");
-    this.append("", text);
+    if (this.answer.addReasoning(text, this.options.showReasoning)) this.notify(false);
   }
 
   /**
@@ -187,20 +179,7 @@ export class StreamConsumer {
    */
   segment(): void {
     this.assertOpen("segment");
-    this.flushFilter();
-    const last = this.segments[this.segments.length - 1];
-    if (last && last.source.length === 0 && !last.ended) return;
-    // Half a surrogate pair belongs with its other half, which has not arrived yet.
-    const split =
-      last && isHighSurrogate(last.source.charCodeAt(last.source.length - 1))
-        ? last.source.slice(-1)
-        : "";
-    if (last) {
-      last.source = last.source.slice(0, last.source.length - split.length);
-      last.ended = true;
-    }
-    this.segments.push({ source: split, reasoning: "", ended: false });
-    this.notify(true);
+    if (this.answer.segment()) this.notify(true);
   }
 
   /** The source is complete: persist everything. Await {@link result} for the outcome. */
@@ -313,40 +292,12 @@ export class StreamConsumer {
     if (this.ended) throw new Error(`streamgram: ${call}() called after the stream ended`);
   }
 
-  private append(visible: string, reasoning: string): void {
-    const seg = this.segments[this.segments.length - 1];
-    if (!seg) return;
-    if (visible) {
-      seg.source += visible;
-      // Appending builds a rope (some 30 bytes a piece) until the text is read; a model
-      // that sends tiny chunks faster than we flush would hold one node per chunk. A
-      // search reads it, and V8 then stores it flat.
-      if (++this.appendsUnread >= 1024) {
-        this.appendsUnread = 0;
-        seg.source.indexOf("\0");
-      }
-    }
-    if (reasoning) {
-      this.reasoningText += reasoning;
-      // Reasoning that arrives after the answer started would shift text the user already saw.
-      if (seg.source.length === 0) seg.reasoning += reasoning;
-    }
-    if (visible || (reasoning && this.options.showReasoning)) this.notify(false);
-  }
-
-  private flushFilter(): void {
-    const { visible, reasoning } = this.filter.end();
-    this.append(visible, reasoning);
-  }
-
   private end(): void {
     if (this.ended) return;
-    this.flushFilter();
+    this.answer.end();
     this.ended = true;
     this.endedAt = this.hub.clock.now();
     this.shortenDeadline(this.endedAt + this.options.maxFinalWaitMs);
-    const last = this.segments[this.segments.length - 1];
-    if (last) last.ended = true;
     this.notify(true);
   }
 
@@ -396,7 +347,7 @@ export class StreamConsumer {
 
   private plan(): Step {
     return this.planner.plan({
-      segment: this.segments[0],
+      segment: this.answer.head,
       slot: this.slot,
       mode: this.mode,
       streamEnded: this.ended,
@@ -638,7 +589,7 @@ export class StreamConsumer {
   }
 
   private nextSegment(): void {
-    this.answerBefore += this.segments.shift()?.source ?? "";
+    this.answer.shift();
     this.slot = this.newSlot(0, "", true);
   }
 
@@ -742,8 +693,8 @@ export class StreamConsumer {
     if (this.endedAt !== undefined) stats.finalLatencyMs = this.hub.clock.now() - this.endedAt;
     return {
       messages: [...this.persisted],
-      text: this.answerBefore + this.segments.map((seg) => seg.source).join(""),
-      reasoning: this.reasoningText,
+      text: this.answer.text,
+      reasoning: this.answer.reasoning,
       transport: this.mode,
       aborted: this.aborted,
       stats,
@@ -752,7 +703,7 @@ export class StreamConsumer {
 
   /** Source text not yet in a persisted message: the rest of this segment and every later one. */
   private undeliveredText(): string {
-    const [head, ...later] = this.segments;
+    const [head, ...later] = this.answer.segments;
     const parts = head ? [this.slot.prefix + head.source.slice(this.slot.start)] : [];
     for (const seg of later) parts.push(seg.source);
     return parts
