@@ -1,3 +1,4 @@
+import type { BotApi } from "./bot-api.js";
 import type { BudgetKind, BudgetPriority, BudgetSlot, ChatBudget } from "./budget.js";
 import { closeFence, FENCE_RESERVE, openFenceAtEnd, reopenFence } from "./code-fence.js";
 import { describeValue as describe } from "./describe.js";
@@ -156,13 +157,18 @@ export class StreamConsumer {
     richFallbacks: 0,
   };
 
+  /** Where this stream's calls go: its own {@link BotApi}, or the hub's. */
+  private readonly api: BotApi;
+
   /** @internal use {@link StreamHub.stream}. */
   constructor(
     private readonly hub: StreamHub,
     /** The chat the reply goes to. */
     readonly chatId: number | string,
     private readonly options: ResolvedStreamOptions,
+    api?: BotApi,
   ) {
+    this.api = api ?? hub.api;
     const chatType =
       options.chatType ?? (typeof chatId === "number" && chatId > 0 ? "private" : "supergroup");
     this.isPrivate = chatType === "private";
@@ -784,7 +790,7 @@ export class StreamConsumer {
     const onDeadline = () => timeout.abort();
     this.deadlinePassed.signal.addEventListener("abort", onDeadline, { once: true });
     try {
-      const result = await this.hub.api.call(method, payload, timeout.signal).finally(() => {
+      const result = await this.api.call(method, payload, timeout.signal).finally(() => {
         // The reply is in: Telegram has counted the call by now.
         this.granted?.settle();
       });
