@@ -1,8 +1,8 @@
 import type { Context, MiddlewareFn } from "grammy";
 import type { StreamResult, StreamSourceInput } from "../shared/index.js";
 import { stoppedGenerationOf } from "../shared/stopped-generation.js";
-import type { StreamFlavor } from "./flavor.js";
 import { grammyBotApi } from "./bot-api.js";
+import type { StreamFlavor } from "./flavor.js";
 import { botStreamingFor, validateHubSettings } from "./hubs.js";
 import { mergeOptions, PLUGIN_DEFAULTS, type StreamingOptions, splitOptions } from "./options.js";
 import { redactError } from "./redact.js";
