@@ -4,7 +4,7 @@
  * transformers), even while the other bot's streams run.
  */
 import { describe, expect, it } from "vitest";
-import { streamHubFor, streamMessage } from "../../grammy-plugin/index.js";
+import { type BotApi, StreamHub, streamHubFor, streamMessage } from "../../grammy-plugin/index.js";
 import type { CallRecord } from "../emulator/index.js";
 import {
   createStreamBot,
@@ -127,5 +127,21 @@ describe("two Bot objects, one token", () => {
     expect(byVia("a").some((c) => String(c.params.text).includes("alpha39"))).toBe(true);
     expect(byVia("b").some((c) => String(c.params.text).includes("bravo39"))).toBe(true);
     expect(emulator.stats().tooManyRequests).toBe(0);
+  });
+
+  it("StreamHub.stream refuses an api that cannot call, before any request", () => {
+    const calls: string[] = [];
+    const hub = new StreamHub({
+      call: async (method) => {
+        calls.push(method);
+        return true;
+      },
+    });
+    expect(() => hub.stream(5, {}, {} as BotApi)).toThrow(TypeError);
+    expect(() => hub.stream(5, {}, { call: "no" } as unknown as BotApi)).toThrow(
+      /api must be a BotApi/,
+    );
+    expect(hub.activeStreams.size).toBe(0);
+    expect(calls).toEqual([]);
   });
 });

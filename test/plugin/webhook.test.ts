@@ -11,7 +11,7 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { webhookCallback } from "grammy";
+import { type WebhookOptions, webhookCallback } from "grammy";
 import { afterEach, describe, expect, it } from "vitest";
 import type { StreamResult } from "../../grammy-plugin/index.js";
 import type { Emulator } from "../emulator/index.js";
@@ -51,7 +51,7 @@ afterEach(async () => {
 /** Serve `bot` with `webhookCallback(bot, "http", options)` and point the emulator's webhook at it. */
 async function serveByWebhook(
   bot: StreamBot,
-  options: Parameters<typeof webhookCallback>[2],
+  options: WebhookOptions,
 ): Promise<void> {
   const callback = webhookCallback(bot, "http", options);
   server = createServer((req, res) => {
