@@ -51,7 +51,7 @@ export class StreamHub {
   private readonly active = new Set<StreamConsumer>();
 
   constructor(
-    /** How the hub calls the Bot API. */
+    /** How the hub calls the Bot API: the default of streams started without their own. */
     readonly api: BotApi,
     options: StreamHubOptions = {},
   ) {
