@@ -49,10 +49,7 @@ afterEach(async () => {
 });
 
 /** Serve `bot` with `webhookCallback(bot, "http", options)` and point the emulator's webhook at it. */
-async function serveByWebhook(
-  bot: StreamBot,
-  options: WebhookOptions,
-): Promise<void> {
+async function serveByWebhook(bot: StreamBot, options: WebhookOptions): Promise<void> {
   const callback = webhookCallback(bot, "http", options);
   server = createServer((req, res) => {
     // As grammY's docs say: handle the timeout error in the web framework (here: answer 500).
