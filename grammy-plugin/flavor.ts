@@ -26,6 +26,13 @@ export interface StreamReplyExtension {
    * messages at a paragraph or sentence boundary; tool calls start a new
    * message.
    *
+   * The reply's calls go through this update's `ctx.api` (its API root and
+   * transformers). An update delivered again (a webhook that answered late
+   * or with an error status) does not answer twice: the n-th call of the
+   * redelivery returns the n-th reply of the first delivery, streaming or
+   * done, without touching `source` (see `REDELIVERY_MEMORY` for how long
+   * replies are remembered).
+   *
    * Resolves with what was delivered (`messages`, `text`, `aborted`, ...).
    * Rejects with the source's error if the source fails (what arrived before
    * is still persisted: see `partialResultOf`), or with a

@@ -1,12 +1,14 @@
 import type { Api } from "grammy";
 import { resolveLimits, StreamHub, TELEGRAM_TEXT_LIMIT } from "../shared/index.js";
-import { type ApiRoute, grammyBotApi } from "./bot-api.js";
+import { grammyBotApi } from "./bot-api.js";
 import type { HubSettings } from "./options.js";
+import { RecentReplies } from "./redelivery.js";
 
-/** A bot's hub, where its calls go, and the settings it was created with. */
-interface BotStreaming {
+/** What the plugin keeps per bot token: its hub, its recent replies, and the settings it was created with. */
+export interface BotStreaming {
   hub: StreamHub;
-  route: ApiRoute;
+  /** Replies by update, so a redelivered update does not answer twice. */
+  replies: RecentReplies;
   settings: ComparableSettings;
 }
 
@@ -50,27 +52,43 @@ function comparable(settings: HubSettings): ComparableSettings {
 
 /**
  * The {@link StreamHub} of the bot that `api` belongs to, created on first
- * use with `settings`. Later calls route the hub's requests through their
- * `api` (so its transformers apply) and may name settings only if they match.
+ * use with `settings`; later calls may name settings only if they match.
+ *
+ * The hub is the bot's one rate budget. Streams started by `ctx.streamReply`
+ * and `streamMessage` call Telegram through their own `Api` (so two `Bot`
+ * objects with one token keep their own API root and transformers); calls
+ * made straight on the returned hub go through the `Api` it was created with.
  *
  * @throws Error when `settings` names a limit, time scale or text limit that
  *   differs from the one the bot's hub was created with: one bot has one
  *   budget, and two different views of it would break Telegram's limits.
  */
 export function streamHubFor(api: Api, settings: HubSettings = {}): StreamHub {
+  return botStreamingFor(api, settings).hub;
+}
+
+/**
+ * Everything the plugin keeps for the bot that `api` belongs to (see
+ * {@link streamHubFor}), created on first use.
+ * @internal
+ */
+export function botStreamingFor(api: Api, settings: HubSettings = {}): BotStreaming {
   if (typeof api?.token !== "string" || typeof api.raw !== "object") {
     throw new TypeError("streamgram needs a grammY Api (bot.api or ctx.api)");
   }
   const existing = hubs.get(api.token);
   if (existing) {
     assertSameSettings(existing.settings, settings);
-    existing.route.api = api;
-    return existing.hub;
+    return existing;
   }
-  const route: ApiRoute = { api };
-  const hub = new StreamHub(grammyBotApi(route), settings);
-  hubs.set(api.token, { hub, route, settings: comparable(settings) });
-  return hub;
+  const hub = new StreamHub(grammyBotApi(api), settings);
+  const created: BotStreaming = {
+    hub,
+    replies: new RecentReplies(undefined, () => hub.clock.now()),
+    settings: comparable(settings),
+  };
+  hubs.set(api.token, created);
+  return created;
 }
 
 function assertSameSettings(existing: ComparableSettings, wanted: HubSettings): void {

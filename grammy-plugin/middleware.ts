@@ -1,8 +1,9 @@
 import type { Context, MiddlewareFn } from "grammy";
 import type { StreamResult, StreamSourceInput } from "../shared/index.js";
 import { stoppedGenerationOf } from "../shared/stopped-generation.js";
+import { grammyBotApi } from "./bot-api.js";
 import type { StreamFlavor } from "./flavor.js";
-import { streamHubFor, validateHubSettings } from "./hubs.js";
+import { botStreamingFor, validateHubSettings } from "./hubs.js";
 import { mergeOptions, PLUGIN_DEFAULTS, type StreamingOptions, splitOptions } from "./options.js";
 import { redactError } from "./redact.js";
 import { replyTargetOf } from "./reply-target.js";
@@ -20,8 +21,18 @@ import { replyTargetOf } from "./reply-target.js";
  *
  * All streams of one bot token share one rate budget (see `streamHubFor`),
  * whether they come from this middleware, a second installation of it, or
- * `streamMessage`. Requests go through `ctx.api.raw`, so transformers
- * installed on `bot.api.config` (auto-retry, the throttler) stay in the path.
+ * `streamMessage`. Each reply's requests go through its update's
+ * `ctx.api.raw`, so the API root and the transformers installed on
+ * `bot.api.config` (auto-retry, the throttler) stay in the path.
+ *
+ * Redelivered updates: Telegram delivers a webhook update again when the
+ * webhook answered too late or with an error status. A `ctx.streamReply` for
+ * an update whose reply is already streaming or done does not answer again:
+ * it returns the first reply's promise (the n-th call of a redelivery gets
+ * the n-th reply of the first delivery). The bot remembers its last 1000
+ * replies, each for an hour after it ended (`REDELIVERY_MEMORY`), in this
+ * process. Pass the source as a factory `(signal) => source` so that a
+ * redelivery does not start a second model request either.
  *
  * Stop button: with `canStop: true`, drafts show Telegram's stop button.
  * When the user presses it, Telegram sends a `stopped_message_generation`
@@ -49,9 +60,11 @@ export function streaming<C extends Context>(
   });
   validateHubSettings(hubSettings);
   return async (ctx, next) => {
-    const hub = streamHubFor(ctx.api, hubSettings);
+    const { hub, replies } = botStreamingFor(ctx.api, hubSettings);
     const stopped = stoppedGenerationOf(ctx.update);
     if (stopped) hub.stop(stopped.chatId, stopped.draftId, stopped.threadId);
+    // The how-many-th streamReply of this handling: with the update id, it names the reply.
+    let calls = 0;
     ctx.streamReply = async (
       source: StreamSourceInput,
       callOptions?: unknown,
@@ -59,13 +72,19 @@ export function streaming<C extends Context>(
       try {
         const call = splitOptions(callOptions, "ctx.streamReply", { replyTo: true, hub: false });
         const target = replyTargetOf(ctx, call.replyTo ?? defaultReplyTo ?? false);
-        // Route this stream's calls through this update's Api (and its transformers).
-        const streams = streamHubFor(ctx.api, hubSettings);
-        return await streams.streamMessage(
-          target.chatId,
-          source,
-          mergeOptions(PLUGIN_DEFAULTS, defaults, target.options, call.stream),
-        );
+        calls += 1;
+        // This stream calls through this update's Api (its API root and transformers).
+        const start = () =>
+          hub.streamMessage(
+            target.chatId,
+            source,
+            mergeOptions(PLUGIN_DEFAULTS, defaults, target.options, call.stream),
+            grammyBotApi(ctx.api),
+          );
+        const updateId = ctx.update.update_id;
+        return await (Number.isSafeInteger(updateId)
+          ? replies.replyFor(`${updateId}#${calls}`, start)
+          : start());
       } catch (error) {
         throw redactError(error, ctx.api.token);
       }

@@ -1,5 +1,6 @@
 import type { Api } from "grammy";
 import type { StreamResult, StreamSourceInput } from "../shared/index.js";
+import { grammyBotApi } from "./bot-api.js";
 import { streamHubFor } from "./hubs.js";
 import {
   mergeOptions,
@@ -11,9 +12,10 @@ import { redactError } from "./redact.js";
 
 /**
  * Stream `source` into any chat, outside of a handler: a cron job, a queue
- * worker, a webhook of your own. Pass the bot's `Api` (`bot.api`); the calls
- * go through its transformers and share the rate budget of every other
- * stream of the bot, `ctx.streamReply` included.
+ * worker, a webhook of your own. Pass the bot's `Api` (`bot.api`); this
+ * stream's calls go through that `Api` (its API root and transformers) and
+ * share the rate budget of every other stream of the bot token,
+ * `ctx.streamReply` included.
  *
  * `source` takes the same shapes as `ctx.streamReply` (see there), including
  * a factory `(signal) => source`. `options` are this stream's `StreamOptions`
@@ -46,7 +48,12 @@ export async function streamMessage(
       hub: true,
     });
     const hub = streamHubFor(api, settings);
-    return await hub.streamMessage(chatId, source, mergeOptions(PLUGIN_DEFAULTS, stream));
+    return await hub.streamMessage(
+      chatId,
+      source,
+      mergeOptions(PLUGIN_DEFAULTS, stream),
+      grammyBotApi(api),
+    );
   } catch (error) {
     throw redactError(error, token);
   }

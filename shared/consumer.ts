@@ -466,11 +466,12 @@ export class StreamConsumer {
 
   private async perform(step: CallStep, onReply: () => void): Promise<void> {
     const ctx = this.transportContext();
-    const call = (method: string, payload: Record<string, unknown>) =>
-      this.delivery.call(method, payload, () => {
-        onReply();
-        // The reply is in: Telegram has counted the call by now.
-      });
+    const call = async (method: string, payload: Record<string, unknown>) => {
+      // The budget counts the call from its reply: Telegram has counted it by then.
+      const outcome = await this.delivery.call(method, payload, onReply);
+      if (outcome.ok) this.hub.budget.succeeded(this.budget);
+      return outcome;
+    };
     if (step.type === "waiting") {
       this.slot.shownAt = this.hub.clock.now();
       if (this.mode === "draft") {

@@ -51,7 +51,7 @@ export class StreamHub {
   private readonly active = new Set<StreamConsumer>();
 
   constructor(
-    /** How the hub calls the Bot API. */
+    /** How the hub calls the Bot API: the default of streams started without their own. */
     readonly api: BotApi,
     options: StreamHubOptions = {},
   ) {
@@ -85,10 +85,17 @@ export class StreamHub {
   /**
    * Start a stream to `chatId` and feed it yourself (`delta`, `segment`,
    * `done`, `abort`). Options are validated now and throw before any request.
+   *
+   * `api`, when given, is where this stream's calls go (for example the
+   * `Api` of the update it answers, with that update's transformers); the
+   * stream still paces them with the hub's one budget. Default: the hub's.
    */
-  stream(chatId: number | string, options: StreamOptions = {}): StreamConsumer {
+  stream(chatId: number | string, options: StreamOptions = {}, api?: BotApi): StreamConsumer {
     if (typeof chatId !== "number" && typeof chatId !== "string") {
       throw new TypeError(`chatId must be a number or a string, got ${typeof chatId}`);
+    }
+    if (api !== undefined && typeof api?.call !== "function") {
+      throw new TypeError("api must be a BotApi: an object with call(method, payload)");
     }
     const resolved = resolveStreamOptions(options, this.defaults);
     const isPrivate = resolved.chatType
@@ -99,7 +106,7 @@ export class StreamHub {
         `transport "draft" works in private chats only; chat ${chatId} is not one (use "auto" or "edit")`,
       );
     }
-    const consumer = new StreamConsumer(this, chatId, resolved);
+    const consumer = new StreamConsumer(this, chatId, resolved, api);
     this.active.add(consumer);
     return consumer;
   }
@@ -107,13 +114,15 @@ export class StreamHub {
   /**
    * Stream `source` (any shape `toStreamEvents` accepts, or a factory receiving
    * the stream's AbortSignal) to `chatId`, and resolve when it is persisted.
+   * `api` is where this stream's calls go, as in {@link StreamHub.stream}.
    */
   async streamMessage(
     chatId: number | string,
     source: StreamSourceInput,
     options: StreamOptions = {},
+    api?: BotApi,
   ): Promise<StreamResult> {
-    const consumer = this.stream(chatId, options);
+    const consumer = this.stream(chatId, options, api);
     let events: AsyncIterable<unknown>;
     try {
       events = toStreamEvents(source, consumer.signal);

@@ -30,4 +30,6 @@ export type {
   TimelineDraft,
   TimelineMessage,
   Update,
+  WebhookAttempt,
+  WebhookOptions,
 } from "./types.js";

@@ -25,6 +25,7 @@ import { hasLoneSurrogate } from "./text.js";
 import { type ChatRegistry, type ChatState, currentVersion, sameEntities } from "./timeline.js";
 import type { TextVersion, TimelineMessage } from "./types.js";
 import type { UpdateQueue } from "./updates.js";
+import { type WebhookDelivery, webhookConflict } from "./webhook.js";
 
 /** One call as a handler sees it. */
 export interface MethodContext {
@@ -45,6 +46,7 @@ export interface MethodDeps {
   chats: ChatRegistry;
   limiter: RateLimiter;
   updates: UpdateQueue;
+  webhook: WebhookDelivery;
 }
 
 type Handler = (ctx: MethodContext) => unknown;
@@ -110,11 +112,9 @@ export class BotApiMethods {
       deleteMessage: (ctx) => this.deleteMessage(ctx),
       setMyCommands: () => true,
       deleteMyCommands: () => true,
-      deleteWebhook: (ctx) => {
-        if (ctx.params.bool("drop_pending_updates")) this.deps.updates.dropPending();
-        return true;
-      },
-      getWebhookInfo: () => ({ url: "", has_custom_certificate: false, pending_update_count: 0 }),
+      setWebhook: (ctx) => this.deps.webhook.set(ctx.params),
+      deleteWebhook: (ctx) => this.deps.webhook.remove(ctx.params.bool("drop_pending_updates")),
+      getWebhookInfo: () => this.deps.webhook.info(),
     };
     for (const [name, handler] of Object.entries(table)) {
       this.handlers.set(name.toLowerCase(), { name, handler });
@@ -138,6 +138,7 @@ export class BotApiMethods {
 
   private async getUpdates(ctx: MethodContext): Promise<unknown> {
     const { params } = ctx;
+    if (this.deps.webhook.active) throw webhookConflict();
     const allowed = params.raw.allowed_updates;
     if (
       allowed !== undefined &&

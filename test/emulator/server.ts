@@ -26,9 +26,11 @@ import type {
   Fault,
   TimelineMessage,
   Update,
+  WebhookAttempt,
 } from "./types.js";
 import { UpdateQueue } from "./updates.js";
 import { userMessage } from "./user.js";
+import { type ResolvedWebhookOptions, resolveWebhookOptions, WebhookDelivery } from "./webhook.js";
 
 /** Largest request body accepted (Telegram's own limit for JSON bodies is far below). */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -101,20 +103,23 @@ class LocalBotApi implements Emulator {
   private readonly faults = new FaultQueue();
   private readonly chats: ChatRegistry;
   private readonly updates = new UpdateQueue();
+  private readonly webhook: WebhookDelivery;
   private readonly methods: BotApiMethods;
   /** Requests being answered, so close() can let long polls reply first. */
   private readonly inFlight = new Set<Promise<void>>();
   private readonly lateReplies = new Set<NodeJS.Timeout>();
   private closing: Promise<void> | undefined;
 
-  constructor(options: ResolvedEmulatorOptions) {
+  constructor(options: ResolvedEmulatorOptions, webhook: ResolvedWebhookOptions) {
     const { limits, timeScale } = options;
     this.chats = new ChatRegistry(limits.draftTtlMs * timeScale);
+    this.webhook = new WebhookDelivery(this.updates, webhook);
     this.methods = new BotApiMethods({
       options,
       chats: this.chats,
       limiter: new RateLimiter(limits, timeScale),
       updates: this.updates,
+      webhook: this.webhook,
     });
     this.server = createServer((req, res) => {
       const handling = this.handle(req, res).catch(() => {
@@ -132,6 +137,10 @@ class LocalBotApi implements Emulator {
 
   get calls(): CallRecord[] {
     return this.log.records;
+  }
+
+  get webhookAttempts(): WebhookAttempt[] {
+    return this.webhook.attempts;
   }
 
   async listen(): Promise<void> {
@@ -156,6 +165,7 @@ class LocalBotApi implements Emulator {
   }
 
   private async shutDown(): Promise<void> {
+    this.webhook.close();
     this.updates.close();
     for (const timer of this.lateReplies) clearTimeout(timer);
     // Let woken long polls send their (empty) answers before sockets go.
@@ -410,7 +420,11 @@ class LocalBotApi implements Emulator {
  * @throws TypeError/RangeError for invalid options (see {@link EmulatorOptions}).
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const emulator = new LocalBotApi(resolveEmulatorOptions(options));
+  const resolved = resolveEmulatorOptions(options);
+  const emulator = new LocalBotApi(
+    resolved,
+    resolveWebhookOptions(options.webhook, resolved.timeScale),
+  );
   await emulator.listen();
   return emulator;
 }

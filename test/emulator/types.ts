@@ -58,6 +58,39 @@ export interface EmulatorOptions {
   timeScale?: number;
   /** Turn rate limiting off entirely (for tests that are not about limits). Default false. */
   unlimited?: boolean;
+  /** Timeout and back-off of webhook delivery (see {@link WebhookOptions}). */
+  webhook?: WebhookOptions;
+}
+
+/**
+ * How the emulator delivers updates to a webhook. Every duration is
+ * multiplied by `timeScale`, like the rate windows. Telegram publishes
+ * neither its timeout nor its retry schedule; the defaults are stand-ins.
+ */
+export interface WebhookOptions {
+  /** Wait this long for the webhook's answer, then give up and deliver the update again. Default 60 000. */
+  timeoutMs?: number;
+  /** Pause before the first redelivery; it doubles after each failure in a row. Default 1000. */
+  retryDelayMs?: number;
+  /** The longest pause between redeliveries. Default 32 000. */
+  maxRetryDelayMs?: number;
+}
+
+/** One attempt to deliver an update to the webhook. */
+export interface WebhookAttempt {
+  updateId: number;
+  /** 1 for the first delivery of this update, 2 for the first redelivery, ... */
+  attempt: number;
+  /** When the POST started, on the emulator clock. */
+  at: number;
+  /** When it ended; absent while `pending`. */
+  answeredAt?: number;
+  /** `ok`: a 2xx answer (the update is confirmed); `timeout`: no answer in time; `error`: another status or a failed connection. */
+  outcome: "pending" | "ok" | "timeout" | "error";
+  /** The HTTP status, when an answer came. */
+  status?: number;
+  /** What went wrong, for `error`. */
+  error?: string;
 }
 
 /** Kinds of chat the emulator knows. */
@@ -232,6 +265,11 @@ export interface Emulator {
   pressStop(chatId: number, draftId: number, threadId?: number): Update;
   /** Queue any raw update; `update_id` is assigned. */
   injectUpdate(update: Omit<Update, "update_id">): Update;
+  /**
+   * Every attempt to deliver an update to the webhook set with `setWebhook`,
+   * in order (redeliveries included).
+   */
+  readonly webhookAttempts: WebhookAttempt[];
   /**
    * Resolves with the first answered call matching `predicate`, looking at
    * calls already answered first. Rejects after `timeoutMs` (default 5000, real ms).

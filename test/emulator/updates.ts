@@ -41,13 +41,41 @@ export class UpdateQueue {
   private allowed: Set<string> | undefined;
   private waiter: Waiter | undefined;
   private closed = false;
+  private readonly pushListeners = new Set<() => void>();
 
-  /** Queue an update, assigning the next `update_id`, and wake a waiting poll. */
+  /** Queue an update, assigning the next `update_id`, and wake a waiting poll (or webhook). */
   push(update: Omit<Update, "update_id">): Update {
     const full = { update_id: this.nextUpdateId++, ...update } as Update;
     this.updates.push(full);
     this.waiter?.wake();
+    for (const listener of this.pushListeners) listener();
     return full;
+  }
+
+  /** Call `listener` on every push until the returned function is called. */
+  onPush(listener: () => void): () => void {
+    this.pushListeners.add(listener);
+    return () => this.pushListeners.delete(listener);
+  }
+
+  /** The oldest pending update the bot asked for (webhook delivery), if any. */
+  first(): Update | undefined {
+    return this.available()[0];
+  }
+
+  /** Confirm one update: a webhook answered it with 2xx. */
+  remove(updateId: number): void {
+    this.updates = this.updates.filter((u) => u.update_id !== updateId);
+  }
+
+  /** How many pending updates the bot asked for (`pending_update_count`). */
+  get pendingCount(): number {
+    return this.available().length;
+  }
+
+  /** Replace the remembered `allowed_updates` (`[]`: the default set), as `setWebhook` does. */
+  setAllowedUpdates(allowed: string[]): void {
+    this.allowed = allowed.length > 0 ? new Set(allowed) : undefined;
   }
 
   /** Forget every pending update (`deleteWebhook` with `drop_pending_updates`). */

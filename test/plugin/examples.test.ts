@@ -11,6 +11,11 @@ import { describe, expect, it } from "vitest";
 import { createBot as createAiSdkBot } from "../../examples/ai-sdk-bot.js";
 import { createBot as createOpenAIBot } from "../../examples/openai-bot.js";
 import { createBot as createToolCallingBot, runTool } from "../../examples/tool-calling-bot.js";
+import {
+  ALLOWED_UPDATES,
+  createBot as createWebhookBot,
+  startWebhookServer,
+} from "../../examples/webhook-bot.js";
 import type { OpenAIScript } from "../support/openai-server.js";
 import { newToken, shownText, TIME_SCALE, useServers } from "./harness.js";
 
@@ -230,6 +235,95 @@ describe("examples/tool-calling-bot.ts", () => {
     const rolled = Number(runTool("random_integer", '{"min":1,"max":6}'));
     expect(rolled >= 1 && rolled <= 6 && Number.isInteger(rolled)).toBe(true);
   });
+});
+
+describe("examples/webhook-bot.ts", () => {
+  it("answers the webhook at once and streams the model's answer in the background", async () => {
+    const options = await localServers([
+      { text: "Streaming " },
+      { delay: 150 },
+      { text: "after the webhook " },
+      { delay: 150 },
+      { text: "was answered." },
+    ]);
+    const bot = createWebhookBot(newToken(), options);
+    const webhook = await startWebhookServer(bot, { secretToken: "example_secret" });
+    try {
+      await bot.api.setWebhook(webhook.url, {
+        secret_token: "example_secret",
+        allowed_updates: [...ALLOWED_UPDATES],
+      });
+      const update = servers.emulator.sendUserMessage(CHAT, "hi");
+      const sent = await servers.emulator.waitForCall(
+        (c) => c.method === "sendMessage" && c.ok && c.chatId === CHAT,
+      );
+
+      expect(shownText(servers.emulator, CHAT)).toBe("Streaming after the webhook was answered.");
+      const attempts = servers.emulator.webhookAttempts;
+      expect(attempts.map((a) => [a.updateId, a.outcome])).toEqual([[update.update_id, "ok"]]);
+      // Telegram had its answer before the model had finished.
+      expect(attempts[0]?.answeredAt ?? Number.POSITIVE_INFINITY).toBeLessThan(sent.at);
+      expect(servers.openai?.requests).toHaveLength(1);
+    } finally {
+      await webhook.close();
+    }
+  });
+
+  it("refuses a request without the secret token", async () => {
+    const bot = createWebhookBot(newToken(), await localServers([{ text: "never" }]));
+    const webhook = await startWebhookServer(bot, { secretToken: "example_secret" });
+    try {
+      const update = {
+        update_id: 1,
+        message: { message_id: 1, date: 0, chat: { id: CHAT, type: "private" }, text: "hi" },
+      };
+      const forged = await fetch(webhook.url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(update),
+      });
+      expect(forged.status).toBe(401);
+      expect((await fetch(`${webhook.url}/elsewhere`, { method: "POST" })).status).toBe(404);
+      expect(servers.openai?.requests).toHaveLength(0);
+    } finally {
+      await webhook.close();
+    }
+  });
+
+  it("runs as a process: serves the webhook, registers it and answers", async () => {
+    const options = await localServers([
+      { text: "Hello from " },
+      { delay: 20 },
+      { text: "a webhook." },
+    ]);
+    const child = startExample("webhook-bot.ts", {
+      BOT_TOKEN: newToken(),
+      BOT_API_ROOT: options.apiRoot,
+      OPENAI_API_KEY: "test",
+      OPENAI_BASE_URL: options.openaiBaseURL,
+      PORT: "0",
+      WEBHOOK_SECRET: "process_secret",
+    });
+    try {
+      // Queued now, delivered once the process has registered its webhook.
+      servers.emulator.sendUserMessage(CHAT, "hi");
+      await servers.emulator.waitForCall(
+        (c) => c.method === "sendMessage" && c.ok && c.chatId === CHAT,
+        15_000,
+      );
+    } finally {
+      child.kill("SIGTERM");
+      await once(child, "exit");
+    }
+    expect(shownText(servers.emulator, CHAT)).toBe("Hello from a webhook.");
+    const setWebhook = servers.emulator.calls.find((c) => c.method === "setWebhook");
+    expect(setWebhook?.params).toMatchObject({
+      secret_token: "process_secret",
+      allowed_updates: ["message", "stopped_message_generation"],
+    });
+    expect(String(setWebhook?.params.url)).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/telegram$/);
+    expect(servers.emulator.webhookAttempts.map((a) => a.outcome)).toEqual(["ok"]);
+  }, 30_000);
 });
 
 /** Start an example with tsx, as a user would, with `env` over a clean environment. */
