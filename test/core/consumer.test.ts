@@ -158,6 +158,24 @@ describe("edit transport", () => {
     // About one rendering per half message of new text, not one per delta.
     expect(renders - rendersAtFirstSend).toBeLessThan(60);
   });
+
+  it("sends a message as plain text when its rendering throws, instead of failing the reply", async () => {
+    const fragile = {
+      name: "markdown" as const,
+      render(source: string) {
+        if (source.includes("boom")) throw new RangeError("Maximum call stack size exceeded");
+        return { text: source.toUpperCase(), entities: [] };
+      },
+    };
+    const result = await drive(hub.stream(GROUP, { format: fragile }), [
+      "fine so far, ",
+      { wait: 1500 },
+      "then boom.",
+    ]);
+    expect(tg.visibleTexts()).toEqual(["fine so far, then boom."]);
+    expect(tg.visibleTexts()[0]?.endsWith("▉")).toBe(false);
+    expect(result.messages).toHaveLength(1);
+  });
 });
 
 describe("draft transport", () => {
