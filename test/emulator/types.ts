@@ -58,6 +58,8 @@ export interface EmulatorOptions {
   timeScale?: number;
   /** Turn rate limiting off entirely (for tests that are not about limits). Default false. */
   unlimited?: boolean;
+  /** TCP port on 127.0.0.1; 0 picks a free one. Default 0. */
+  port?: number;
 }
 
 /** Kinds of chat the emulator knows. */
@@ -233,8 +235,11 @@ export interface Emulator {
   /** Queue any raw update; `update_id` is assigned. */
   injectUpdate(update: Omit<Update, "update_id">): Update;
   /**
-   * Resolves with the first answered call matching `predicate`, looking at
-   * calls already answered first. Rejects after `timeoutMs` (default 5000, real ms).
+   * Resolves with the first call matching `predicate`, looking at the calls
+   * already received first (answered or still pending, like a long poll).
+   * The predicate sees each call when it arrives (`status` 0, no
+   * `answeredAt`) and again when it is answered: test `c.ok` or `c.status`
+   * to wait for the answer. Rejects after `timeoutMs` (default 5000, real ms).
    */
   waitForCall(predicate: (c: CallRecord) => boolean, timeoutMs?: number): Promise<CallRecord>;
 }
