@@ -11,6 +11,7 @@
 import { parseArgs } from "node:util";
 import { TEST_TOKEN } from "./call-api.js";
 import { CONTROL_PREFIX } from "./control.js";
+import { stopWithParent } from "./parent.js";
 import { startEmulator } from "./server.js";
 
 const USAGE = `Usage: streamgram-emulator [--port 8081] [--time-scale 1] [--unlimited]
@@ -81,11 +82,7 @@ async function main(): Promise<void> {
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
-  // Started by a tool that then went away (its parent killed): stop with it.
-  const parent = process.ppid;
-  setInterval(() => {
-    if (process.ppid !== parent) stop();
-  }, 500).unref();
+  stopWithParent(stop);
 }
 
 main().catch((error: unknown) => {
