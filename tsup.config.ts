@@ -1,14 +1,21 @@
 import { cpSync, mkdirSync } from "node:fs";
 import { defineConfig } from "tsup";
 
-const entry = { index: "grammy-plugin/index.ts", core: "shared/index.ts" };
+// `streamgram/emulator`: the Telegram Bot API emulator, for users' own tests. It imports
+// only Node's built-ins (and types), so it adds nothing to the runtime dependencies.
+const entry = {
+  index: "grammy-plugin/index.ts",
+  core: "shared/index.ts",
+  emulator: "test/emulator/index.ts",
+};
 
 export default defineConfig([
   {
-    // ESM: dependencies stay external, as npm installed them.
-    entry,
+    // ESM: dependencies stay external, as npm installed them. The `streamgram-emulator`
+    // command (ESM only, no types) shares the emulator's code through a chunk.
+    entry: { ...entry, "emulator-cli": "test/emulator/cli.ts" },
     format: ["esm"],
-    dts: true,
+    dts: { entry },
     clean: true,
     target: "node20",
     external: ["grammy"],

@@ -1,7 +1,7 @@
 /**
  * What the page shows, built from the emulator: each chat as its user sees
  * it (the user's messages, the bot's messages at their latest version, the
- * live draft) and the counters (API calls, 429s, lag).
+ * live draft) and that chat's counters (API calls, 429s, lag).
  */
 
 import type { MessageEntity } from "../../shared/index.js";
@@ -40,13 +40,20 @@ export interface PageChat {
   replying: boolean;
   /** Lag of the chat's latest reply. */
   lag: LagFigures | null;
+  /** The bot's calls to this chat. */
+  calls: CallCounts;
+}
+
+/** Counters of the bot's calls to one chat. */
+export interface CallCounts {
+  total: number;
+  tooManyRequests: number;
+  byMethod: Record<string, number>;
 }
 
 /** Everything the page shows. */
 export interface PageState {
   chats: PageChat[];
-  /** Calls of the bot, without `getUpdates` and `getMe` (polling and start-up are not streaming). */
-  calls: { total: number; tooManyRequests: number; byMethod: Record<string, number> };
   timeScale: number;
 }
 
@@ -69,17 +76,20 @@ export function pageState(
   timeScale: number,
 ): PageState {
   const now = emulator.now();
-  const byMethod: Record<string, number> = {};
-  let total = 0;
-  let tooManyRequests = 0;
+  // Only calls to a chat count: polling and start-up (getUpdates, getMe) are not streaming.
+  const counts = new Map<number, CallCounts>();
   const lastAction = new Map<number, number>();
   for (const call of emulator.calls) {
-    if (call.method === "getUpdates" || call.method === "getMe") continue;
-    total++;
-    byMethod[call.method] = (byMethod[call.method] ?? 0) + 1;
-    if (call.status === 429) tooManyRequests++;
-    if (call.method === "sendChatAction" && call.ok && call.chatId !== undefined)
-      lastAction.set(call.chatId, call.at);
+    if (call.chatId === undefined) continue;
+    let chatCounts = counts.get(call.chatId);
+    if (!chatCounts) {
+      chatCounts = { total: 0, tooManyRequests: 0, byMethod: {} };
+      counts.set(call.chatId, chatCounts);
+    }
+    chatCounts.total++;
+    chatCounts.byMethod[call.method] = (chatCounts.byMethod[call.method] ?? 0) + 1;
+    if (call.status === 429) chatCounts.tooManyRequests++;
+    if (call.method === "sendChatAction" && call.ok) lastAction.set(call.chatId, call.at);
   }
   return {
     chats: chats.map((chat) => {
@@ -126,9 +136,9 @@ export function pageState(
         typing: actionAt !== undefined && now - actionAt < CHAT_ACTION_MS * timeScale,
         replying: reply !== undefined && !reply.finished,
         lag: reply ? reply.figures(timeline, now) : null,
+        calls: counts.get(chat.chatId) ?? { total: 0, tooManyRequests: 0, byMethod: {} },
       };
     }),
-    calls: { total, tooManyRequests, byMethod },
     timeScale,
   };
 }

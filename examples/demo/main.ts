@@ -13,6 +13,7 @@
  * `BOT_API_ROOT` points it at a local Bot API server instead of Telegram's.
  */
 
+import { stopWithParent } from "../../test/emulator/parent.js";
 import { startLiveBot } from "./live.js";
 import { startDemo } from "./server.js";
 
@@ -42,14 +43,23 @@ async function main(): Promise<void> {
   stopOnSignal(() => demo.close());
 }
 
-/** On Ctrl+C (or SIGTERM), run `stop` and exit. */
+/**
+ * On Ctrl+C or SIGTERM, or when the process that started the demo goes away
+ * (npm killed by a process manager), run `stop` and exit.
+ */
 function stopOnSignal(stop: () => Promise<void>): void {
+  let stopping = false;
   const handler = () => {
+    if (stopping) return;
+    stopping = true;
     console.log("stopping…");
+    // A stop that hangs must not keep the port: exit after a few seconds regardless.
+    setTimeout(() => process.exit(0), 5000).unref();
     void stop().then(() => process.exit(0));
   };
   process.once("SIGINT", handler);
   process.once("SIGTERM", handler);
+  stopWithParent(handler);
 }
 
 main().catch((error: unknown) => {

@@ -115,12 +115,13 @@ describe("npm run demo", { timeout: TEST_TIMEOUT_MS }, () => {
       "https://core.telegram.org/bots/api#sendmessagedraft",
     );
 
-    // The counters show what the emulator recorded.
-    const stats = demo?.emulator.stats();
-    const streamed =
-      (stats?.total ?? 0) - (stats?.calls.getUpdates ?? 0) - (stats?.calls.getMe ?? 0);
-    expect(Number(await page.textContent("#calls"))).toBe(streamed);
-    expect(Number(await page.textContent("#too-many"))).toBe(stats?.tooManyRequests);
+    // The counters show what the emulator recorded for this chat.
+    const toPrivate = demo?.emulator.calls.filter((c) => c.chatId === 1001) ?? [];
+    expect(toPrivate.length).toBeGreaterThan(0);
+    expect(Number(await page.textContent("#calls"))).toBe(toPrivate.length);
+    expect(Number(await page.textContent("#too-many"))).toBe(
+      toPrivate.filter((c) => c.status === 429).length,
+    );
     expect(await page.textContent("#lag-mean")).toMatch(/^\d+\.\d\d s$/);
 
     await mkdir("test-results", { recursive: true });
@@ -174,6 +175,15 @@ describe("npm run demo", { timeout: TEST_TIMEOUT_MS }, () => {
     // Groups have no drafts, and the private chat got nothing.
     expect(demo?.emulator.timeline(-1002).drafts).toHaveLength(0);
     expect(demo?.emulator.timeline(1001).messages).toHaveLength(0);
+    // Each chat counts its own calls: the group's here, none in the private chat.
+    const toGroup = demo?.emulator.calls.filter((c) => c.chatId === -1002) ?? [];
+    expect(toGroup.length).toBeGreaterThan(0);
+    expect(Number(await page.textContent("#calls"))).toBe(toGroup.length);
+    expect(await page.textContent("#methods")).toContain("editMessageText");
+    await page.click('.tab[data-chat="private"]');
+    await page.waitForSelector('#chat-panel[data-chat="private"]');
+    expect(await page.textContent("#calls")).toBe("0");
+    expect(await page.textContent("#methods")).toBe("no calls yet");
   });
 
   it("draws any text with any entities as DOM nodes: the text stays as it is, only safe links open", async () => {

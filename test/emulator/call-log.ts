@@ -1,6 +1,6 @@
 /**
  * The record of every API call the emulator received, with counters and a
- * way for tests to wait until the bot has made a call.
+ * way for tests to wait until the bot has made a call (pending or answered).
  */
 
 import type { CallRecord, EmulatorStats } from "./types.js";
@@ -21,9 +21,10 @@ export class CallLog {
   readonly records: CallRecord[] = [];
   private waiters: Waiter[] = [];
 
-  /** Record a call as it arrives (status 0 until answered). */
+  /** Record a call as it arrives (status 0 until answered), and wake tests waiting for it. */
   add(record: CallRecord): void {
     this.records.push(record);
+    this.wake(record);
   }
 
   /** Complete a record with how the call ended, and wake tests waiting for it. */
@@ -39,6 +40,11 @@ export class CallLog {
       if (outcome.retryAfter !== undefined) record.retryAfter = outcome.retryAfter;
     }
     record.answeredAt = at;
+    this.wake(record);
+  }
+
+  /** Resolve every waiter whose predicate holds for `record` in its present state. */
+  private wake(record: CallRecord): void {
     const matched = this.waiters.filter((w) => w.predicate(record));
     this.waiters = this.waiters.filter((w) => !matched.includes(w));
     for (const waiter of matched) waiter.resolve(record);
@@ -58,8 +64,11 @@ export class CallLog {
   }
 
   /**
-   * The first answered call matching `predicate`: one already answered, or
-   * the next one to be. Rejects after `timeoutMs` real milliseconds.
+   * The first call matching `predicate`: one already received (answered or
+   * still pending, like a long poll), or the next one to match. The predicate
+   * sees each call when it arrives (`status` 0, no `answeredAt`) and again
+   * when it is answered, so a predicate on `ok` or `status` waits for the
+   * answer. Rejects after `timeoutMs` real milliseconds.
    */
   waitFor(predicate: (call: CallRecord) => boolean, timeoutMs: number): Promise<CallRecord> {
     if (typeof predicate !== "function") {
@@ -68,8 +77,8 @@ export class CallLog {
     if (!Number.isFinite(timeoutMs) || timeoutMs < 0) {
       return Promise.reject(new RangeError(`timeoutMs must be a number >= 0, got ${timeoutMs}`));
     }
-    const done = this.records.find((r) => r.answeredAt !== undefined && predicate(r));
-    if (done) return Promise.resolve(done);
+    const seen = this.records.find((r) => predicate(r));
+    if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         predicate,
@@ -80,7 +89,7 @@ export class CallLog {
       };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`waitForCall: no matching call answered within ${timeoutMs} ms`));
+        reject(new Error(`waitForCall: no matching call within ${timeoutMs} ms`));
       }, timeoutMs);
       this.waiters.push(waiter);
     });

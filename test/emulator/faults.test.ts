@@ -126,7 +126,9 @@ describe("injected faults", () => {
 describe("waitForCall", () => {
   it("resolves with a call answered later, or one already answered", async () => {
     const em = await start();
-    const waiting = em.waitForCall((c) => c.method === "sendMessage" && c.chatId === 5);
+    const waiting = em.waitForCall(
+      (c) => c.method === "sendMessage" && c.chatId === 5 && c.status !== 0,
+    );
     await send(em, 5, "hello");
     const record = await waiting;
     expect(record).toMatchObject({ method: "sendMessage", chatId: 5, status: 200, ok: true });
@@ -134,10 +136,43 @@ describe("waitForCall", () => {
     await expect(em.waitForCall((c) => c.chatId === 5)).resolves.toBe(record);
   });
 
+  it("matches a call still pending: a long poll, waited for before and after it arrived", async () => {
+    const em = await start();
+    const before = em.waitForCall((c) => c.method === "getUpdates");
+    const poll = callApi(em.apiRoot, "getUpdates", { timeout: 30 });
+    const pending = await before;
+    expect(pending).toMatchObject({ method: "getUpdates", status: 0, ok: false });
+    expect(pending.answeredAt).toBeUndefined();
+    // Already received and still pending: found at once.
+    await expect(em.waitForCall((c) => c.method === "getUpdates", 50)).resolves.toBe(pending);
+    // A predicate on the outcome waits for the answer: the poll ends with the user's message.
+    const answered = em.waitForCall((c) => c.method === "getUpdates" && c.ok);
+    em.sendUserMessage(5, "wake up");
+    expect(await answered).toBe(pending);
+    expect(pending).toMatchObject({ status: 200, ok: true });
+    expect((await poll).body.result).toHaveLength(1);
+  });
+
+  it("matches a hanging call, which is never answered", async () => {
+    const em = await start();
+    em.injectFault({ method: "sendMessage", hang: true });
+    void send(em, 5, "never answered").catch(() => {});
+    const hanging = await em.waitForCall((c) => c.method === "sendMessage", 2000);
+    expect(hanging).toMatchObject({ fault: "hang", status: 0 });
+  });
+
   it("rejects after the timeout when no call matches", async () => {
     const em = await start();
     await expect(em.waitForCall((c) => c.method === "sendMessage", 50)).rejects.toThrow(
       /within 50 ms/,
     );
+  });
+
+  it("rejects a bad predicate or timeout with a clear error", async () => {
+    const em = await start();
+    await expect(
+      em.waitForCall("sendMessage" as unknown as (c: unknown) => boolean),
+    ).rejects.toThrow(TypeError);
+    await expect(em.waitForCall(() => true, -1)).rejects.toThrow(/timeoutMs/);
   });
 });

@@ -76,7 +76,9 @@ describe("a real grammY Bot against the emulator", () => {
     void b.start({ timeout: 5 });
 
     em.sendUserMessage(42, "/start");
-    const reply = await em.waitForCall((c) => c.method === "sendMessage" && c.chatId === 42);
+    const reply = await em.waitForCall(
+      (c) => c.method === "sendMessage" && c.chatId === 42 && c.ok,
+    );
     expect(reply.ok).toBe(true);
     expect(em.visibleText(42)).toBe("Hi there!");
 

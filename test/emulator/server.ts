@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { CallLog, type CallOutcome } from "./call-log.js";
+import { CONTROL_PREFIX, controlReply } from "./control.js";
 import { ApiError } from "./errors.js";
 import { FaultQueue, faultKind } from "./faults.js";
 import { RateLimiter, type ResolvedEmulatorOptions, resolveEmulatorOptions } from "./limits.js";
@@ -143,16 +144,16 @@ class LocalBotApi implements Emulator {
     return this.webhook.attempts;
   }
 
-  async listen(): Promise<void> {
+  async listen(port: number): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.server.once("error", reject);
-      this.server.listen(0, "127.0.0.1", () => {
+      this.server.listen(port, "127.0.0.1", () => {
         this.server.off("error", reject);
         resolve();
       });
     });
-    const { port } = this.server.address() as AddressInfo;
-    this.root = `http://127.0.0.1:${port}`;
+    const address = this.server.address() as AddressInfo;
+    this.root = `http://127.0.0.1:${address.port}`;
   }
 
   now(): number {
@@ -286,6 +287,10 @@ class LocalBotApi implements Emulator {
   /** Answer one HTTP request. */
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    if (url.pathname.startsWith(CONTROL_PREFIX)) {
+      await this.control(req, res, url.pathname);
+      return;
+    }
     const path = PATH.exec(url.pathname);
     if (!path) {
       req.resume();
@@ -367,6 +372,18 @@ class LocalBotApi implements Emulator {
     await this.answer(record, res, reply);
   }
 
+  /** A tester's request to the control routes (see `control.ts`); never recorded as a call. */
+  private async control(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    let body: string;
+    try {
+      body = await readBody(req);
+    } catch (error) {
+      if (error instanceof ApiError) await this.send(res, replyOf(error));
+      return;
+    }
+    await this.send(res, controlReply(this, req.method ?? "GET", path, body));
+  }
+
   /** Run a method and turn its result or error into a reply. */
   private async run(method: string, ctx: MethodContext): Promise<Reply> {
     try {
@@ -417,14 +434,19 @@ class LocalBotApi implements Emulator {
  * // ... drive the bot, then inspect emulator.timeline(chatId)
  * await emulator.close();
  *
- * @throws TypeError/RangeError for invalid options (see {@link EmulatorOptions}).
+ * @throws TypeError/RangeError for invalid options (see {@link EmulatorOptions});
+ *   the listen error (`EADDRINUSE`) when `port` is taken.
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const resolved = resolveEmulatorOptions(options);
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`port must be a whole number 0-65535, got ${port}`);
+  }
   const emulator = new LocalBotApi(
     resolved,
     resolveWebhookOptions(options.webhook, resolved.timeScale),
   );
-  await emulator.listen();
+  await emulator.listen(port);
   return emulator;
 }

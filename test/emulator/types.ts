@@ -60,6 +60,8 @@ export interface EmulatorOptions {
   unlimited?: boolean;
   /** Timeout and back-off of webhook delivery (see {@link WebhookOptions}). */
   webhook?: WebhookOptions;
+  /** TCP port on 127.0.0.1; 0 picks a free one. Default 0. */
+  port?: number;
 }
 
 /**
@@ -271,8 +273,11 @@ export interface Emulator {
    */
   readonly webhookAttempts: WebhookAttempt[];
   /**
-   * Resolves with the first answered call matching `predicate`, looking at
-   * calls already answered first. Rejects after `timeoutMs` (default 5000, real ms).
+   * Resolves with the first call matching `predicate`, looking at the calls
+   * already received first (answered or still pending, like a long poll).
+   * The predicate sees each call when it arrives (`status` 0, no
+   * `answeredAt`) and again when it is answered: test `c.ok` or `c.status`
+   * to wait for the answer. Rejects after `timeoutMs` (default 5000, real ms).
    */
   waitForCall(predicate: (c: CallRecord) => boolean, timeoutMs?: number): Promise<CallRecord>;
 }

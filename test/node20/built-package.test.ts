@@ -5,17 +5,10 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../emulator/index.js";
+import { systemNode } from "./packed.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const TIME_SCALE = 0.05;
-
-/** The machine's own Node, not the pinned toolchain in node_modules/.bin that runs the tests. */
-function systemNode(): string {
-  for (const candidate of [process.env.SYSTEM_NODE, "/usr/bin/node", "/usr/local/bin/node"]) {
-    if (candidate && existsSync(candidate)) return candidate;
-  }
-  throw new Error("no system Node found: set SYSTEM_NODE to a Node 20 binary");
-}
 
 let emulator: Emulator;
 

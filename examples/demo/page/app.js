@@ -247,13 +247,13 @@ function render() {
   status.classList.toggle("active", Boolean(chat.draft || chat.replying || chat.typing));
   renderMessages(chat);
 
-  $("calls").textContent = String(state.calls.total);
+  $("calls").textContent = String(chat.calls.total);
   const tooMany = $("too-many");
-  tooMany.textContent = String(state.calls.tooManyRequests);
-  tooMany.classList.toggle("bad", state.calls.tooManyRequests > 0);
+  tooMany.textContent = String(chat.calls.tooManyRequests);
+  tooMany.classList.toggle("bad", chat.calls.tooManyRequests > 0);
   $("lag-now").textContent = chat.lag ? seconds(chat.lag.behindMs) : "–";
   $("lag-mean").textContent = chat.lag ? seconds(chat.lag.meanMs) : "–";
-  const methods = Object.entries(state.calls.byMethod)
+  const methods = Object.entries(chat.calls.byMethod)
     .sort((a, b) => b[1] - a[1])
     .map(([method, n]) => `${method} ${n}`);
   $("methods").textContent =
