@@ -81,9 +81,11 @@ export function streaming<C extends Context>(
             mergeOptions(PLUGIN_DEFAULTS, defaults, target.options, call.stream),
             grammyBotApi(ctx.api),
           );
+        // A redelivery is the same update, byte for byte; an update that only shares its id
+        // (a server that restarted its count, such as a test emulator) is a new one.
         const updateId = ctx.update.update_id;
         return await (Number.isSafeInteger(updateId)
-          ? replies.replyFor(`${updateId}#${calls}`, start)
+          ? replies.replyFor(`${JSON.stringify(ctx.update)}#${calls}`, start)
           : start());
       } catch (error) {
         throw redactError(error, ctx.api.token);

@@ -29,8 +29,10 @@ interface Remembered {
  * delivers again (a webhook that answered too late or with an error status)
  * gets the first reply's promise instead of a second reply.
  *
- * A key names one `ctx.streamReply` call of one update: the update's
- * `update_id` and the call's place among that update's calls (`"42#1"`), so
+ * A key names one `ctx.streamReply` call of one update: the whole update (a
+ * redelivery is the same update; one that only shares its `update_id`, as
+ * after a server restarted its count, is not) and the call's place among that
+ * update's calls (`"{…}#1"`), so
  * a handler that replies twice still replies twice, and its redelivery
  * replays both calls without sending either again.
  *

@@ -50,9 +50,8 @@ describe("two Bot objects, one token", () => {
       const chatA = 1101;
       const chatB = 1102;
       const chatC = 1103;
-      // One token has one sequence of update ids; the two emulators each count from 1,
-      // so the second skips one, or its update would be taken for a redelivery of the first's.
-      second.sendUserMessage(chatB, "skipped");
+      // The two emulators each count update ids from 1: both updates have the same id,
+      // and B's is not taken for a redelivery of A's (its chat and text differ).
       const handledA = botA.handleUpdate(first.sendUserMessage(chatA, "hi"));
       // B's update arrives while A's reply streams; then a streamMessage through A's Api.
       await new Promise((resolve) => setTimeout(resolve, 30));
