@@ -313,6 +313,9 @@ function report(
 }
 
 function failureReason(error: unknown): string {
-  if (error instanceof StreamDeliveryError) return error.reason;
+  if (error instanceof StreamDeliveryError) {
+    // "failed" alone says nothing: Telegram's words say why.
+    return error.reason === "failed" && error.apiError ? error.apiError.description : error.reason;
+  }
   return error instanceof Error ? error.message : String(error);
 }
