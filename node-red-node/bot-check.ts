@@ -4,6 +4,7 @@
  * why it cannot work (a token Telegram refuses, an API root that does not
  * answer), once, before the first reply needs it.
  */
+import type { Node } from "./red.js";
 import { scrubText } from "./secrets.js";
 
 /** How long the check waits for `getMe` before reporting the API root unreachable. */
@@ -86,6 +87,29 @@ export class BotCheck {
 }
 
 class CancelledCheck extends Error {}
+
+/**
+ * The check of the bot config node `node`, made once: the first call starts
+ * it (the first streamgram node that calls the Bot API itself; emit-only
+ * nodes make no request), later calls return the same check. Its outcome is
+ * logged once by `node`; closing `node` cancels it.
+ */
+export function lazyBotCheck(node: Node, options: BotCheckOptions): () => BotCheck {
+  let check: BotCheck | undefined;
+  node.on("close", (_removed, done) => {
+    check?.cancel();
+    done();
+  });
+  return () => {
+    if (check) return check;
+    check = new BotCheck(options);
+    check.watch((outcome) => {
+      if (outcome.state === "ok") node.log(`bot @${outcome.username} ready`);
+      else if (outcome.state === "failed") node.error(`streamgram bot: ${outcome.reason}`);
+    });
+    return check;
+  };
+}
 
 function usernameOf(me: unknown): string {
   const user = me as { username?: unknown; first_name?: unknown } | null;

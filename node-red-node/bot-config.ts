@@ -8,7 +8,7 @@ import { Api } from "grammy";
 import type { BotApi } from "../shared/bot-api.js";
 import { StreamHub } from "../shared/hub.js";
 import type { StreamOptions, TransportMode } from "../shared/options.js";
-import { BotCheck } from "./bot-check.js";
+import { type BotCheck, lazyBotCheck } from "./bot-check.js";
 import type { Node, NodeAPI, NodeDef } from "./red.js";
 
 /** The config node's type name, as registered and as referenced by streamgram nodes. */
@@ -108,10 +108,11 @@ export interface BotConfig {
    */
   hub(): StreamHub;
   /**
-   * The `getMe` check made when the config node started; undefined when there
-   * is nothing to check (no token, a wrong setting: the nodes report those).
+   * The bot's `getMe` check, made once per deploy of the config node and
+   * started by the first node that calls the Bot API itself; undefined when
+   * there is nothing to check (no token, a wrong setting: the nodes report those).
    */
-  readonly check: BotCheck | undefined;
+  check(): BotCheck | undefined;
 }
 
 const configs = new WeakMap<object, BotConfig>();
@@ -155,22 +156,13 @@ export function registerBotConfig(RED: NodeAPI): void {
     const api = grammyApi && grammyBotApi(grammyApi);
     const check =
       grammyApi && token && !(settings instanceof Error)
-        ? new BotCheck({
+        ? lazyBotCheck(this, {
             // grammY types its signal as the abort-controller polyfill's; Node's own works the same.
             getMe: (signal) => grammyApi.getMe(signal as Parameters<Api["getMe"]>[0]),
             apiRoot: settings.apiRoot,
             token,
           })
-        : undefined;
-    check?.watch((outcome) => {
-      // Once per deploy of the bot, in the log; each node using the bot shows it in its status.
-      if (outcome.state === "ok") this.log(`bot @${outcome.username} ready`);
-      else if (outcome.state === "failed") this.error(`streamgram bot: ${outcome.reason}`);
-    });
-    this.on("close", (_removed, done) => {
-      check?.cancel();
-      done();
-    });
+        : () => undefined;
     let hub: StreamHub | undefined;
     configs.set(this, {
       settings,

@@ -131,7 +131,7 @@ export function registerStreamNode(RED: NodeAPI): void {
     // The bot's getMe check (api delivery only: emit-only nodes do not call the Bot API).
     const unwatch =
       setup.settings.delivery === "api"
-        ? config?.check?.watch((check) => {
+        ? config?.check()?.watch((check) => {
             state.bot = check;
             showStatus();
           })

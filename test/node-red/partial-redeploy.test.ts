@@ -65,7 +65,7 @@ describe("a deploy of only the streamgram node", () => {
     helper.getNode("sg").receive({ payload: "After the deploy.", chatId: groups[0] });
     helper.getNode("sg").receive({ event: "done", chatId: groups[0] });
     await waitFor(() => results.length === 3);
-    expect((results[2]?.payload as StreamResult).text).toBe("After the deploy.");
+    expect((results[2]?.payload as StreamResult | undefined)?.text).toBe("After the deploy.");
   });
 
   it("sends a reply that could not be persisted as an error with what was delivered, and to Catch", async () => {
@@ -93,7 +93,9 @@ describe("a deploy of only the streamgram node", () => {
       undelivered: { reason: "penalty_too_long", text: "Shown. Held back.", deliveredText: "" },
       payload: { messages: [], text: "" },
     });
-    expect((msg?.error as { message: string }).message).toMatch(/could not deliver the reply/);
+    expect((msg?.error as { message?: string } | undefined)?.message).toMatch(
+      /could not deliver the reply/,
+    );
     // Catch nodes keep running too, and get it as every failure.
     await waitFor(() => h.caught[0]);
     expect(h.caught[0]).toMatchObject({ undelivered: { reason: "penalty_too_long" } });
