@@ -98,7 +98,9 @@ describe("the node in Node-RED's editor", () => {
     expect(await node.getAttribute("data-palette-label")).toMatch(/telegram/i);
     await page.locator("#red-ui-palette-search input").pressSequentially("telegram");
     await expect
-      .poll(() => page.isHidden('.red-ui-palette-node[data-palette-type="inject"]'))
+      .poll(() => page.isHidden('.red-ui-palette-node[data-palette-type="inject"]'), {
+        timeout: 5000,
+      })
       .toBe(true);
     expect(await node.isVisible()).toBe(true);
     const category = await page.evaluate(
