@@ -8,6 +8,7 @@ import { Api } from "grammy";
 import type { BotApi } from "../shared/bot-api.js";
 import { StreamHub } from "../shared/hub.js";
 import type { StreamOptions, TransportMode } from "../shared/options.js";
+import { type BotCheck, lazyBotCheck } from "./bot-check.js";
 import type { Node, NodeAPI, NodeDef } from "./red.js";
 
 /** The config node's type name, as registered and as referenced by streamgram nodes. */
@@ -106,6 +107,12 @@ export interface BotConfig {
    * @throws Error when the token is missing or a setting is wrong.
    */
   hub(): StreamHub;
+  /**
+   * The bot's `getMe` check, made once per deploy of the config node and
+   * started by the first node that calls the Bot API itself; undefined when
+   * there is nothing to check (no token, a wrong setting: the nodes report those).
+   */
+  check(): BotCheck | undefined;
 }
 
 const configs = new WeakMap<object, BotConfig>();
@@ -142,23 +149,33 @@ export function registerBotConfig(RED: NodeAPI): void {
     } catch (error) {
       settings = error as Error;
     }
+    const grammyApi =
+      token && !(settings instanceof Error)
+        ? new Api(token, settings.apiRoot ? { apiRoot: settings.apiRoot } : undefined)
+        : undefined;
+    const api = grammyApi && grammyBotApi(grammyApi);
+    const check =
+      grammyApi && token && !(settings instanceof Error)
+        ? lazyBotCheck(this, {
+            // grammY types its signal as the abort-controller polyfill's; Node's own works the same.
+            getMe: (signal) => grammyApi.getMe(signal as Parameters<Api["getMe"]>[0]),
+            apiRoot: settings.apiRoot,
+            token,
+          })
+        : () => undefined;
     let hub: StreamHub | undefined;
     configs.set(this, {
       settings,
       token,
+      check,
       hub() {
         if (settings instanceof Error) throw settings;
-        if (!token)
+        if (!(token && api))
           throw new Error("streamgram bot: no bot token; open the bot configuration and enter it");
-        hub ??= new StreamHub(
-          grammyBotApi(
-            new Api(token, settings.apiRoot ? { apiRoot: settings.apiRoot } : undefined),
-          ),
-          {
-            timeScale: settings.timeScale,
-            defaults: settings.defaults,
-          },
-        );
+        hub ??= new StreamHub(api, {
+          timeScale: settings.timeScale,
+          defaults: settings.defaults,
+        });
         return hub;
       },
     });

@@ -2,6 +2,7 @@
  * What the streamgram node shows under itself in the editor. A pure function
  * of the node's state, so the wording is tested without a runtime.
  */
+import type { BotCheckState } from "./bot-check.js";
 import type { NodeStatus } from "./red.js";
 
 /** The state the status is drawn from. */
@@ -16,6 +17,8 @@ export interface StatusState {
   awaitingAck?: number;
   /** How the last finished stream ended, if one has. */
   lastOutcome?: { ok: true; messages: number } | { ok: false; reason: string };
+  /** The bot's `getMe` check, when the node calls the Bot API. */
+  bot?: BotCheckState;
 }
 
 /**
@@ -23,6 +26,8 @@ export interface StatusState {
  * - a problem: red ring with the problem;
  * - streams running: blue dot, `2 streaming · edit` (plus `· 1 awaiting sender` in emit-only mode);
  * - otherwise the last outcome: green dot `done · 2 messages`, or red ring `failed: forbidden`;
+ * - before the first stream, the bot's check: green ring `@my_bot`, or red ring with
+ *   what is wrong (`token refused (401 Unauthorized): …`);
  * - nothing yet: no status.
  */
 export function describeStatus(state: StatusState): NodeStatus {
@@ -34,7 +39,7 @@ export function describeStatus(state: StatusState): NodeStatus {
     return { fill: "blue", shape: "dot", text: parts.join(" · ") };
   }
   const outcome = state.lastOutcome;
-  if (!outcome) return {};
+  if (!outcome) return describeBot(state.bot);
   if (outcome.ok) {
     return {
       fill: "green",
@@ -43,6 +48,12 @@ export function describeStatus(state: StatusState): NodeStatus {
     };
   }
   return { fill: "red", shape: "ring", text: shorten(`failed: ${outcome.reason}`) };
+}
+
+function describeBot(bot: BotCheckState | undefined): NodeStatus {
+  if (bot?.state === "ok") return { fill: "green", shape: "ring", text: `@${bot.username}` };
+  if (bot?.state === "failed") return { fill: "red", shape: "ring", text: shorten(bot.reason) };
+  return {};
 }
 
 /** Status texts longer than this are cut: the editor shows one short line. */

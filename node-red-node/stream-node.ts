@@ -21,6 +21,7 @@ import { readStreamInput } from "./input.js";
 import type { Node, NodeAPI, NodeDef, NodeMessage } from "./red.js";
 import { scrubError } from "./secrets.js";
 import { describeStatus, type StatusState } from "./status.js";
+import { StatusThrottle } from "./status-throttle.js";
 import { type StreamOutcome, StreamTable, type TrackedStream } from "./stream-table.js";
 
 /** The node's type name. */
@@ -101,7 +102,9 @@ export function registerStreamNode(RED: NodeAPI): void {
     const config = findBotConfig(RED, (def as StreamNodeDef).bot);
     const token = config?.token;
     const state: StatusState = { active: 0 };
-    const showStatus = (): void => node.status(describeStatus(state));
+    // Every message changes the state; the editors are told at most a few times a second.
+    const status = new StatusThrottle({ show: (shown) => node.status(shown) });
+    const showStatus = (): void => status.update(describeStatus(state));
     let closing = false;
 
     let setup: {
@@ -119,8 +122,20 @@ export function registerStreamNode(RED: NodeAPI): void {
       state.problem = problem.message;
       showStatus();
       node.on("input", (_msg, _send, done) => done(problem));
+      node.on("close", (_removed, done) => {
+        status.stop();
+        done();
+      });
       return;
     }
+    // The bot's getMe check (api delivery only: emit-only nodes do not call the Bot API).
+    const unwatch =
+      setup.settings.delivery === "api"
+        ? config?.check()?.watch((check) => {
+            state.bot = check;
+            showStatus();
+          })
+        : undefined;
 
     const table = new StreamTable({
       hub: setup.hub,
@@ -181,14 +196,14 @@ export function registerStreamNode(RED: NodeAPI): void {
 
     node.on("close", (_removed, done) => {
       closing = true;
+      unwatch?.();
       setup.emitApi?.stopWaiting();
-      table.closeAll(CLOSE_FINAL_WAIT_MS).then(
-        () => {
-          node.status({});
-          done();
-        },
-        () => done(),
-      );
+      const closed = (): void => {
+        status.stop();
+        node.status({});
+        done();
+      };
+      table.closeAll(CLOSE_FINAL_WAIT_MS).then(closed, closed);
     });
   }
   RED.nodes.registerType(STREAM_NODE_TYPE, StreamNode);
@@ -243,7 +258,14 @@ function unwrap(settings: BotSettings | Error): BotSettings {
   return settings;
 }
 
-/** Send a finished stream's result on output 2, or hand its error to Catch nodes with the stream's msg. */
+/**
+ * Send a finished stream's result on output 2, or hand its error to Catch
+ * nodes with the stream's msg. While the node closes, a failure goes on
+ * output 2 too (`event: "error"`, with what was delivered): after a redeploy
+ * of only this node, the nodes downstream still run and wait for the reply's
+ * outcome. (Node-RED drops messages to nodes that are stopping, so on a full
+ * deploy or shutdown these go nowhere.)
+ */
 function report(
   node: Node,
   stream: TrackedStream,
@@ -253,33 +275,47 @@ function report(
 ): void {
   if (outcome.ok) {
     if (context.closing) {
-      // Downstream nodes are stopping too; the result would go nowhere.
       node.log(
         `stream "${stream.streamId}" finished on close: ${outcome.result.messages.length} message(s) persisted`,
       );
-    } else {
-      node.send([
-        null,
-        { ...stream.lastMsg, payload: outcome.result, event: "result", streamId: stream.streamId },
-      ]);
     }
+    node.send([
+      null,
+      { ...stream.lastMsg, payload: outcome.result, event: "result", streamId: stream.streamId },
+    ]);
     msgDone?.();
     return;
   }
   const error = scrubError(outcome.error, context.token);
-  if (outcome.error instanceof StreamDeliveryError) {
+  const delivery = outcome.error instanceof StreamDeliveryError ? outcome.error : undefined;
+  if (delivery) {
     stream.lastMsg.undelivered = {
-      reason: outcome.error.reason,
-      text: outcome.error.undeliveredText,
-      deliveredText: outcome.error.deliveredText,
+      reason: delivery.reason,
+      text: delivery.undeliveredText,
+      deliveredText: delivery.deliveredText,
     };
   }
   stream.lastMsg.streamId = stream.streamId;
+  if (context.closing) {
+    const failure = error instanceof Error ? error : new Error(String(error));
+    node.send([
+      null,
+      {
+        ...stream.lastMsg,
+        payload: { messages: delivery?.delivered ?? [], text: delivery?.deliveredText ?? "" },
+        event: "error",
+        error: { name: failure.name, message: failure.message },
+      },
+    ]);
+  }
   if (msgDone) msgDone(error);
   else node.error(error, stream.lastMsg);
 }
 
 function failureReason(error: unknown): string {
-  if (error instanceof StreamDeliveryError) return error.reason;
+  if (error instanceof StreamDeliveryError) {
+    // "failed" alone says nothing: Telegram's words say why.
+    return error.reason === "failed" && error.apiError ? error.apiError.description : error.reason;
+  }
   return error instanceof Error ? error.message : String(error);
 }

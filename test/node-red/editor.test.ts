@@ -24,6 +24,7 @@ interface PropertyDefinition {
 
 interface EditorDefinition {
   category: string;
+  paletteLabel?: string;
   color?: string;
   icon?: string;
   inputs?: number;
@@ -168,15 +169,33 @@ describe("the editor file", () => {
     }
   });
 
-  it("is in the network category, with an icon that exists", () => {
+  it("is in the telegram category with a palette label a search for telegram finds, and an icon that exists", () => {
     const node = editor.get("streamgram");
-    expect(node?.category).toBe("network");
+    // Beside node-red-contrib-telegrambot's nodes; the palette's search matches type and palette label.
+    expect(node?.category).toBe("telegram");
+    expect(node?.paletteLabel).toMatch(/telegram/i);
+    expect(node?.label.call({})).toMatch(/telegram/i);
+    expect(node?.label.call({ name: "my replies" })).toBe("my replies");
     expect(node?.inputs).toBe(1);
     expect(node?.icon).toBe("streamgram.svg");
     expect(existsSync(new URL(`../../node-red-node/icons/${node?.icon}`, import.meta.url))).toBe(
       true,
     );
     expect(editor.get("streamgram-bot")?.category).toBe("config");
+  });
+
+  it("gives every dropdown the width of the text inputs (the editor's default 220 px cuts options)", () => {
+    const selects = [...html.matchAll(/<select ([^>]*)>/g)].map((m) => m[1] ?? "");
+    expect(selects).toHaveLength(3);
+    for (const attributes of selects) expect(attributes).toMatch(/style="width: 70%"/);
+  });
+
+  it("lets long inline code in each help wrap (the editor keeps code on one line)", () => {
+    for (const type of ["streamgram", "streamgram-bot"]) {
+      const style = /<style>([\s\S]*?)<\/style>/.exec(helpOf(type))?.[1] ?? "";
+      expect(style, type).toMatch(/\.red-ui-help code \{[^}]*white-space: normal/);
+      expect(style, type).toMatch(/overflow-wrap: anywhere/);
+    }
   });
 
   it("documents the node in Node-RED's standard help sections", () => {

@@ -108,6 +108,8 @@ describe("failed deliveries", () => {
     await waitFor(() => h.completed.some((msg) => msg.marker === "the done"));
     expect(h.caught).toHaveLength(1);
     expect(h.results).toEqual([]);
+    // The status is paced (a few per second): the failure shows within one interval.
+    await waitFor(() => h.statuses().at(-1)?.text === "failed: forbidden", 1000);
     expect(h.statuses().at(-1)).toEqual({ fill: "red", shape: "ring", text: "failed: forbidden" });
 
     // Other chats are not affected.

@@ -49,3 +49,28 @@ describe("describeStatus", () => {
     expect(long.endsWith("…")).toBe(true);
   });
 });
+
+describe("describeStatus with the bot's check", () => {
+  it("shows the bot's name, or what is wrong, before the first stream", () => {
+    expect(describeStatus({ active: 0, bot: { state: "checking" } })).toEqual({});
+    expect(describeStatus({ active: 0, bot: { state: "ok", username: "my_bot" } })).toEqual({
+      fill: "green",
+      shape: "ring",
+      text: "@my_bot",
+    });
+    expect(
+      describeStatus({
+        active: 0,
+        bot: { state: "failed", reason: "token refused (401 Unauthorized)" },
+      }),
+    ).toEqual({ fill: "red", shape: "ring", text: "token refused (401 Unauthorized)" });
+  });
+
+  it("gives way to running streams and to how the last stream ended", () => {
+    const bot = { state: "failed", reason: "cannot reach http://127.0.0.1:9" } as const;
+    expect(describeStatus({ active: 1, lastAction: "edit", bot }).text).toBe("1 streaming · edit");
+    expect(describeStatus({ active: 0, lastOutcome: { ok: true, messages: 1 }, bot }).text).toBe(
+      "done · 1 message",
+    );
+  });
+});

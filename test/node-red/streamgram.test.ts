@@ -95,10 +95,16 @@ describe("streaming through the Bot API", () => {
     const h = await loadHarness();
     h.send({ payload: "Status check", chatId: PRIVATE });
     await showsLive(h, PRIVATE, "Status check");
+    // The status is paced (at most one per 250 ms): a stream running that long shows in it.
+    await waitFor(() => h.statuses().at(-1)?.text === "1 streaming · draft", 1000);
+    expect(h.statuses().at(-1)).toEqual({
+      fill: "blue",
+      shape: "dot",
+      text: "1 streaming · draft",
+    });
     h.send({ event: "done", chatId: PRIVATE });
     await waitFor(() => h.results[0]);
-    const texts = h.statuses().map((s) => s.text);
-    expect(texts).toContain("1 streaming · draft");
+    await waitFor(() => h.statuses().at(-1)?.text === "done · 1 message", 1000);
     expect(h.statuses().at(-1)).toEqual({ fill: "green", shape: "dot", text: "done · 1 message" });
   });
 
