@@ -28,4 +28,5 @@ export type {
   StreamReplyOptions,
 } from "./options.js";
 export { redactError } from "./redact.js";
+export { shutdownStreams } from "./shutdown.js";
 export { streamMessage } from "./stream-message.js";

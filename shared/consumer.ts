@@ -949,6 +949,24 @@ export class StreamConsumer {
     text: FormattedText,
     messageId = this.slot.messageId,
   ): void {
+    // TEMPORARY call site of the hub's journal (redis-coord branch), replaced by the consumer rewrite's own.
+    const journal = this.hub.journal;
+    if (journal && action === "final") journal.closed(this.chatId, this.slot.draftId);
+    else if (journal && action !== "typing") {
+      journal.shown({
+        chatId: this.chatId,
+        ...(this.options.threadId !== undefined && { threadId: this.options.threadId }),
+        ...(this.options.businessConnectionId !== undefined && {
+          businessConnectionId: this.options.businessConnectionId,
+        }),
+        transport: this.mode,
+        draftId: this.slot.draftId,
+        ...(messageId !== undefined && { messageId }),
+        text: text.text,
+        entities: text.entities,
+        cursor: this.options.cursor,
+      });
+    }
     const onUpdate = this.options.onUpdate;
     if (!onUpdate) return;
     const update: PlatformUpdate = {
