@@ -227,6 +227,15 @@ export class StreamHub {
     await this.coordination?.close();
   }
 
+  /**
+   * Resolves when the hub's Redis coordination is up: the lease taken and the
+   * stop channel subscribed (at once without `redis`). Never rejects: if Redis
+   * does not answer, streams go on without it (one warning is logged).
+   */
+  get ready(): Promise<void> {
+    return this.coordination?.ready.catch(() => {}) ?? Promise.resolve();
+  }
+
   /** Streams that have not finished yet. */
   get activeStreams(): ReadonlySet<StreamConsumer> {
     return this.active;
