@@ -48,10 +48,8 @@ export interface JournalTiming {
 }
 
 interface Entry {
-  /** The newest JSON, not yet written (undefined once written). */
-  pending: string | undefined;
-  /** When the entry was last written (or began to be). */
-  writtenAt: number;
+  /** The newest version, not yet written. */
+  pending: OpenMessage | undefined;
   /** Some version of it may be in Redis: closing it must delete it there. */
   stored: boolean;
 }
@@ -64,11 +62,14 @@ export function journalField(chatId: number | string, draftId: number): string {
 /**
  * A process's {@link StreamJournal} in Redis, and its lease.
  *
- * `shown` and `closed` only touch memory; writes go out in the background, at
- * most once per `writeIntervalMs` per message (a message's first version and
- * every close go out at once), all pending entries of the process in one
- * script, which also renews the lease. A write that fails (Redis down) is
- * retried with the next one; nothing here ever throws into a stream.
+ * `shown` and `closed` only touch memory; writes go out in the background, in
+ * one script per write that also renews the lease. A message's first version
+ * and every close go out at once; later versions are coalesced and written on
+ * a tick every `writeIntervalMs`, all pending messages of the process
+ * together, so a message is written at most once per interval after its
+ * first write, and the lease needs no separate renewal while messages stream.
+ * A write that fails (Redis down) is retried on the next tick; nothing here
+ * ever throws into a stream.
  */
 export class OpenMessageLog implements StreamJournal {
   private readonly entries = new Map<string, Entry>();
@@ -77,13 +78,16 @@ export class OpenMessageLog implements StreamJournal {
   private readonly leaseKey: string;
   private readonly openKey: string;
   private readonly procsKey: string;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private timerAt = Number.POSITIVE_INFINITY;
+  private soon: ReturnType<typeof setTimeout> | undefined;
+  private ticker: ReturnType<typeof setInterval> | undefined;
   private renewal: ReturnType<typeof setInterval> | undefined;
+  /** The next write takes every pending version (a tick), not only first versions and closes. */
+  private tickDue = false;
+  private lastWriteAt = Number.NEGATIVE_INFINITY;
   private flushing: Promise<void> | undefined;
-  /** The last write failed: wait a write interval before the next one, so a Redis outage is not hammered. */
+  /** The last write failed: only ticks and renewals write until one succeeds, so a Redis outage is not hammered. */
   private failing = false;
-  private closed_ = false;
+  private isClosed = false;
   /** Round trips to Redis made by this journal (writes and lease renewals). */
   roundTrips = 0;
 
@@ -92,7 +96,7 @@ export class OpenMessageLog implements StreamJournal {
     /** This process's id: unique per process start. */
     readonly processId: string,
     private readonly timing: JournalTiming,
-    /** Told about a failed write (once per outage is up to the caller). */
+    /** Told about every failed write. */
     private readonly onError: (error: unknown) => void,
   ) {
     this.client = sharing.client;
@@ -103,24 +107,29 @@ export class OpenMessageLog implements StreamJournal {
 
   /** Take the lease now and renew it until {@link close}. */
   async start(): Promise<void> {
-    this.renewal = setInterval(() => this.schedule(0), Math.max(1, this.timing.leaseMs / 3));
+    const renewEvery = this.timing.leaseMs / 3;
+    this.renewal = setInterval(() => {
+      // A write in the last third of a lease renewed it already.
+      if (Date.now() - this.lastWriteAt >= renewEvery * 0.9) this.request(true);
+    }, renewEvery);
     this.renewal.unref?.();
-    this.schedule(0);
-    await this.flushing;
+    this.ticker = setInterval(() => {
+      if (this.hasPending()) this.request(true);
+    }, this.timing.writeIntervalMs);
+    this.ticker.unref?.();
+    await this.flush();
   }
 
   shown(message: OpenMessage): void {
-    if (this.closed_ || message.text.trim().length === 0) return;
+    if (this.isClosed || message.text.trim().length === 0) return;
     const field = journalField(message.chatId, message.draftId);
     const entry = this.entries.get(field);
-    const json = JSON.stringify(message);
-    if (!entry) {
-      this.entries.set(field, { pending: json, writtenAt: Number.NEGATIVE_INFINITY, stored: false });
-      this.schedule(0);
+    if (entry) {
+      entry.pending = message;
       return;
     }
-    entry.pending = json;
-    this.schedule(Math.max(0, entry.writtenAt + this.timing.writeIntervalMs - Date.now()));
+    this.entries.set(field, { pending: message, stored: false });
+    this.request(false);
   }
 
   closed(chatId: number | string, draftId: number): void {
@@ -132,18 +141,16 @@ export class OpenMessageLog implements StreamJournal {
 
   /** Delete an entry from Redis (also one this journal did not write, such as a recovered one). */
   forget(field: string): void {
-    if (this.closed_) return;
+    if (this.isClosed) return;
     this.deletes.add(field);
-    this.schedule(0);
+    this.request(false);
   }
 
-  /** Write everything pending now (whatever the interval), and wait for it. */
+  /** Write everything pending now, whatever the interval, and wait for it. */
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing.catch(() => {});
-    for (;;) {
-      await this.writeOnce(true);
-      if (!this.hasWork(true)) return;
-    }
+    this.tickDue = true;
+    await this.write();
   }
 
   /**
@@ -151,11 +158,12 @@ export class OpenMessageLog implements StreamJournal {
    * What is still open stays in Redis, for another process to recover.
    */
   async close(): Promise<void> {
-    if (this.closed_) return;
+    if (this.isClosed) return;
     clearInterval(this.renewal);
-    if (this.timer) clearTimeout(this.timer);
-    await this.flush().catch(this.onError);
-    this.closed_ = true;
+    clearInterval(this.ticker);
+    if (this.soon) clearTimeout(this.soon);
+    await this.flush().catch(() => {});
+    this.isClosed = true;
     try {
       this.roundTrips++;
       await this.client.eval(
@@ -171,54 +179,41 @@ export class OpenMessageLog implements StreamJournal {
     }
   }
 
-  private schedule(delayMs: number): void {
-    if (this.closed_) return;
-    const at = Date.now() + delayMs;
-    if (this.timer && this.timerAt <= at) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerAt = Number.POSITIVE_INFINITY;
-      void this.writeOnce(false).catch(() => {});
-    }, delayMs);
-    this.timer.unref?.();
-  }
-
-  private hasWork(all: boolean): boolean {
+  private hasPending(): boolean {
     if (this.deletes.size > 0) return true;
-    const now = Date.now();
-    for (const entry of this.entries.values()) {
-      if (entry.pending !== undefined && (all || this.due(entry, now))) return true;
-    }
+    for (const entry of this.entries.values()) if (entry.pending) return true;
     return false;
   }
 
-  private due(entry: Entry, now: number): boolean {
-    return entry.writtenAt + this.timing.writeIntervalMs <= now;
+  /** Ask for a write soon; `tick` makes it take every pending version. */
+  private request(tick: boolean): void {
+    if (tick) this.tickDue = true;
+    if (this.isClosed || (this.failing && !tick)) return;
+    if (this.soon || this.flushing) return;
+    this.soon = setTimeout(() => {
+      this.soon = undefined;
+      void this.write().catch(() => {});
+    }, 0);
+    this.soon.unref?.();
   }
 
-  /** One write: the lease, the due entries (all pending ones with `all`), every delete. */
-  private async writeOnce(all: boolean): Promise<void> {
-    if (this.flushing) {
-      // One write at a time; the next one picks up whatever is left.
-      await this.flushing.catch(() => {});
-      if (!all) this.scheduleNext();
-      return;
-    }
-    const now = Date.now();
+  /** One write: the lease, first versions (every pending version on a tick), every delete. */
+  private async write(): Promise<void> {
+    if (this.flushing) return;
+    const all = this.tickDue;
+    this.tickDue = false;
     const sets: string[] = [];
-    const written: [Entry, string][] = [];
+    const written: [Entry, OpenMessage][] = [];
     for (const [field, entry] of this.entries) {
-      if (entry.pending === undefined || !(all || this.due(entry, now))) continue;
-      sets.push(field, entry.pending);
+      if (!entry.pending || !(all || !entry.stored)) continue;
+      sets.push(field, JSON.stringify(entry.pending));
       written.push([entry, entry.pending]);
       entry.pending = undefined;
-      entry.writtenAt = now;
       entry.stored = true;
     }
     const deletes = [...this.deletes];
     this.deletes.clear();
+    this.lastWriteAt = Date.now();
     const run = async () => {
       try {
         this.roundTrips++;
@@ -237,34 +232,27 @@ export class OpenMessageLog implements StreamJournal {
         this.failing = false;
       } catch (error) {
         this.failing = true;
-        // Keep what did not go out for the next write (unless newer versions came meanwhile).
-        for (const [entry, json] of written) entry.pending ??= json;
+        // Keep what did not go out for the next write (unless a newer version came meanwhile).
+        for (const [entry, message] of written) entry.pending ??= message;
         for (const field of deletes) this.deletes.add(field);
         this.onError(error);
         throw error;
       } finally {
         this.flushing = undefined;
-        this.scheduleNext();
       }
     };
     this.flushing = run();
-    await this.flushing;
+    try {
+      await this.flushing;
+    } finally {
+      // What came in meanwhile: first versions and closes go now, the rest on the next tick.
+      if (this.needsSoonWrite()) this.request(false);
+    }
   }
 
-  /** Plan the next write for the earliest entry that will be due. */
-  private scheduleNext(): void {
-    if (this.closed_) return;
-    const earliest = this.failing ? Date.now() + this.timing.writeIntervalMs : 0;
-    if (this.deletes.size > 0) {
-      this.schedule(Math.max(0, earliest - Date.now()));
-      return;
-    }
-    let next = Number.POSITIVE_INFINITY;
-    for (const entry of this.entries.values()) {
-      if (entry.pending !== undefined)
-        next = Math.min(next, entry.writtenAt + this.timing.writeIntervalMs);
-    }
-    if (next < Number.POSITIVE_INFINITY)
-      this.schedule(Math.max(0, Math.max(next, earliest) - Date.now()));
+  private needsSoonWrite(): boolean {
+    if (this.tickDue || this.deletes.size > 0) return true;
+    for (const entry of this.entries.values()) if (entry.pending && !entry.stored) return true;
+    return false;
   }
 }

@@ -134,9 +134,10 @@ describe("a process killed mid-reply", () => {
     await new Promise((resolve) => setTimeout(resolve, 3_000 * TIME_SCALE * 2));
     const finished = emulator.visibleMessages(chat);
     expect(finished).toHaveLength(1);
-    expect(
-      versionsOf(chat, message.messageId).filter((v) => v.text.includes(NOTE.trim())),
-    ).toHaveLength(1);
+    const recoveryEdits = emulator.calls.filter(
+      (c) => c.method === "editMessageText" && String(c.params.text ?? "").includes(NOTE.trim()),
+    );
+    expect(recoveryEdits).toHaveLength(1);
     expect(emulator.stats().tooManyRequests).toBe(0);
   });
 
