@@ -9,9 +9,9 @@
 import { Api } from "grammy";
 import type { BotApi } from "../shared/bot-api.js";
 import { StreamHub } from "../shared/hub.js";
+import type { StreamOptions, TransportMode } from "../shared/options.js";
 import { createRedisClient } from "../shared/redis/connect.js";
 import type { RedisClient } from "../shared/redis/connection.js";
-import type { StreamOptions, TransportMode } from "../shared/options.js";
 import type { Node, NodeAPI, NodeDef } from "./red.js";
 
 /** The config node's type name, as registered and as referenced by streamgram nodes. */

@@ -4,9 +4,9 @@ import { StreamConsumer } from "./consumer.js";
 import type { StreamJournal } from "./journal.js";
 import { type RateLimits, resolveLimits } from "./limits.js";
 import { resolveStreamOptions, type StreamOptions } from "./options.js";
-import type { StreamResult } from "./result.js";
 import { type RedisSharing, validateRedisSharing } from "./redis/connection.js";
 import { RedisCoordination } from "./redis/coordination.js";
+import type { StreamResult } from "./result.js";
 import { type StreamSourceInput, toStreamEvents } from "./sources.js";
 import { TELEGRAM_TEXT_LIMIT } from "./split.js";
 

@@ -40,6 +40,7 @@ export {
   type StreamOptions,
   type TransportMode,
 } from "./options.js";
+export { createRedisClient } from "./redis/connect.js";
 export type { RedisClient, RedisSharing } from "./redis/connection.js";
 export { partialResultOf, type StreamResult, type StreamStats } from "./result.js";
 export * from "./sources.js";

@@ -52,7 +52,9 @@ export class RedisCoordination {
       { leaseMs: settings.leaseMs, writeIntervalMs: settings.writeIntervalMs },
       (error) => this.warn(error),
     );
-    this.stops = new StopChannel(sharing, (stop) => hub.stopLocal(stop.chatId, stop.draftId, stop.threadId));
+    this.stops = new StopChannel(sharing, (stop) =>
+      hub.stopLocal(stop.chatId, stop.draftId, stop.threadId),
+    );
     this.ready = this.start();
     this.ready.catch((error) => this.warn(error));
   }

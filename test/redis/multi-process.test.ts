@@ -64,7 +64,8 @@ function versionsOf(chat: number, messageId: number) {
 }
 
 const current = (m: TimelineMessage) => m.versions.at(-1)?.text ?? "";
-const withoutCursor = (text: string) => (text.endsWith(CURSOR) ? text.slice(0, -CURSOR.length) : text);
+const withoutCursor = (text: string) =>
+  text.endsWith(CURSOR) ? text.slice(0, -CURSOR.length) : text;
 
 describe("a stop press handled by another process", () => {
   it("aborts the stream in the process that owns the draft within a second", async () => {
