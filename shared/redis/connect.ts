@@ -12,8 +12,8 @@ const IOREDIS = "ioredis";
 type RedisConstructor = new (url: string, options?: Record<string, unknown>) => RedisClient;
 
 function loadIoredis(): RedisConstructor {
-  const load: (id: string) => unknown =
-    typeof require === "function" ? require : createRequire(import.meta.url);
+  // `__filename` in CommonJS builds (where `import.meta` is empty), the module's URL in ES modules.
+  const load = createRequire(typeof __filename === "string" ? __filename : import.meta.url);
   let loaded: { Redis?: RedisConstructor; default?: RedisConstructor };
   try {
     loaded = load(IOREDIS) as typeof loaded;
