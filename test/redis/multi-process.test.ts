@@ -4,6 +4,7 @@
  * handled by another process, a process killed mid-reply (recovered once,
  * with two survivors), and a graceful shutdown on SIGTERM.
  */
+import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../emulator/index.js";
 import type { TimelineMessage } from "../emulator/types.js";
@@ -67,7 +68,7 @@ const current = (m: TimelineMessage) => m.versions.at(-1)?.text ?? "";
 const withoutCursor = (text: string) =>
   text.endsWith(CURSOR) ? text.slice(0, -CURSOR.length) : text;
 
-describe("a stop press handled by another process", () => {
+describe("a stop press handled by another process", { timeout: 60_000 }, () => {
   it("aborts the stream in the process that owns the draft within a second", async () => {
     const [owner, other] = (await start("owner", "other")) as [Replica, Replica];
     const chat = 5101;
@@ -98,7 +99,7 @@ describe("a stop press handled by another process", () => {
   });
 });
 
-describe("a process killed mid-reply", () => {
+describe("a process killed mid-reply", { timeout: 60_000 }, () => {
   it("in a group: a survivor edits the message to its final form with the note, exactly once", async () => {
     const [victim] = (await start("victim", "survivor-1", "survivor-2")) as [Replica];
     const chat = -1_001_234;
@@ -184,7 +185,34 @@ describe("a process killed mid-reply", () => {
   });
 });
 
-describe("graceful shutdown on SIGTERM", () => {
+describe("a process restarted after a crash", { timeout: 60_000 }, () => {
+  it("finishes what its previous run left, with no other process running", async () => {
+    const [victim] = (await start("victim")) as [Replica];
+    const chat = -1_001_999;
+    victim.handle(ask(chat, 5000, 20));
+    const message = await eventually(
+      () => emulator.visibleMessages(chat).find((m) => m.versions.length >= 3),
+      15_000,
+      "the reply was edited three times",
+    );
+    victim.kill();
+    await victim.exited;
+    await start("restarted");
+    const startedAt = emulator.now();
+    const recovered = await eventually(
+      () => versionsOf(chat, message.messageId).find((v) => v.text.endsWith(NOTE.trim())),
+      RECOVERY_BOUND_MS,
+      "the restarted process finished the message",
+    );
+    console.log(
+      `recovery by the restarted process: ${Math.round(recovered.at - startedAt)} ms scaled after its start`,
+    );
+    expect(recovered.text).not.toContain("▉");
+    expect(emulator.visibleMessages(chat)).toHaveLength(1);
+  });
+});
+
+describe("graceful shutdown on SIGTERM", { timeout: 60_000 }, () => {
   it("ends every stream within the deadline and persists what arrived", async () => {
     const [replica] = (await start("replica")) as [Replica];
     const privateChat = 5303;
@@ -206,6 +234,13 @@ describe("graceful shutdown on SIGTERM", () => {
 
     const results = replica.messages.filter((m) => m.type === "result");
     expect(results).toHaveLength(2);
+    // Nothing is left for recovery: a process started later must not touch these messages.
+    const redisClient = new Redis(redis.url);
+    const botId = token.split(":")[0];
+    const journals = await redisClient.keys(`streamgram:${botId}:open:*`);
+    for (const key of journals) expect(await redisClient.hlen(key)).toBe(0);
+    expect(await redisClient.keys(`streamgram:${botId}:lease:*`)).toEqual([]);
+    await redisClient.quit();
     for (const chat of [privateChat, group]) {
       const result = results.find((r) => r.chatId === chat);
       expect(result?.aborted).toBe(true);
