@@ -18,6 +18,8 @@ const LEASE_MS = 10_000;
 const RECOVERY_SCAN_MS = 5_000;
 /** A message's journal entry is written at most this often (times `timeScale`). */
 const JOURNAL_WRITE_MS = 1_000;
+/** How long shutdown waits for the journal's last write and the lease's release (real ms). */
+const REDIS_CLOSE_MS = 2_000;
 /** Streams settle by their deadline; shutdown waits at most this much longer for them. */
 const SHUTDOWN_GRACE_MS = 100;
 
@@ -224,7 +226,17 @@ export class StreamHub {
     });
     await Promise.race([Promise.allSettled(streams.map((stream) => stream.result)), deadline]);
     this.clock.clearTimeout(timer);
-    await this.coordination?.close();
+    if (this.coordination) {
+      // Redis may be down: the journal's last write must not hold the shutdown for long.
+      let closeTimer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        this.coordination.close(),
+        new Promise<void>((resolve) => {
+          closeTimer = setTimeout(resolve, REDIS_CLOSE_MS);
+        }),
+      ]);
+      clearTimeout(closeTimer);
+    }
   }
 
   /**

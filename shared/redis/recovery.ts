@@ -126,7 +126,9 @@ export async function finishInterrupted(
   text: FormattedText | undefined,
 ): Promise<RecoveryOutcome> {
   if (!text) return "empty";
-  const editing = message.transport === "edit" && message.messageId !== undefined;
+  const editing = message.transport === "edit";
+  // A message sent without a known id cannot be edited, and sending its text again would repeat it.
+  if (editing && message.messageId === undefined) return "gone";
   const isPrivate =
     message.transport === "draft" || (typeof message.chatId === "number" && message.chatId > 0);
   const chat = hub.budget.chat(message.chatId, isPrivate);

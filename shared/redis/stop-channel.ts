@@ -33,14 +33,35 @@ export class StopChannel {
     this.channel = redisKey(sharing, "stop");
   }
 
-  /** Subscribe; resolves once Redis confirmed the subscription. */
-  async start(): Promise<void> {
+  /**
+   * Subscribe; resolves once Redis confirmed the subscription. If Redis does
+   * not answer, rejects, and keeps trying every `retryMs` until {@link close}
+   * (once subscribed, ioredis resubscribes by itself after a reconnect).
+   */
+  async start(retryMs = 1000): Promise<void> {
     const subscriber = this.sharing.client.duplicate();
     this.subscriber = subscriber;
     subscriber.on("message", this.listener);
     // A duplicate whose connection fails must not crash the app with an unhandled 'error'.
     subscriber.on("error", () => {});
-    await subscriber.subscribe(this.channel);
+    try {
+      await subscriber.subscribe(this.channel);
+    } catch (error) {
+      const retry = setTimeout(() => {
+        if (this.subscriber === subscriber) this.retrySubscribe(subscriber, retryMs);
+      }, retryMs);
+      retry.unref?.();
+      throw error;
+    }
+  }
+
+  private retrySubscribe(subscriber: RedisClient, retryMs: number): void {
+    subscriber.subscribe(this.channel).catch(() => {
+      const retry = setTimeout(() => {
+        if (this.subscriber === subscriber) this.retrySubscribe(subscriber, retryMs);
+      }, retryMs);
+      retry.unref?.();
+    });
   }
 
   /** Ask every process to stop the stream that owns this draft (one round trip). */

@@ -157,6 +157,44 @@ describe("recovery", () => {
   });
 });
 
+describe("without Redis", () => {
+  it("streams go on when Redis does not answer: one warning, nothing fails, shutdown is bounded", async () => {
+    const warnings: unknown[] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => warnings.push(args[0]);
+    try {
+      // Nothing listens on port 1.
+      const dead = new Redis("redis://127.0.0.1:1", {
+        maxRetriesPerRequest: 1,
+        retryStrategy: () => 100,
+      });
+      dead.on("error", () => {});
+      clients.push(dead);
+      const bot = new Bot(`${botId}:AAnoRedis`, { client: { apiRoot: emulator.apiRoot } });
+      const hub = streamHubFor(bot.api, { timeScale: TIME_SCALE, redis: { client: dead, botId } });
+      const results = await Promise.all(
+        [7401, -1_007_402].map((chat) =>
+          hub.streamMessage(chat, words(60, 5), {
+            chatType: chat > 0 ? "private" : "supergroup",
+          }),
+        ),
+      );
+      expect(results.map((r) => r.aborted)).toEqual([false, false]);
+      // A stop press for a draft of no stream here is passed on (and lost), without an exception.
+      expect(hub.stop(7401, 12345)).toBe(false);
+      const started = Date.now();
+      await hub.shutdown(500);
+      expect(Date.now() - started).toBeLessThan(500 + 2_000 + 500);
+      expect(emulator.visibleMessages(7401).map((m) => m.versions.at(-1)?.text)).toEqual([
+        Array.from({ length: 60 }, (_, i) => `w${i}`).join(" "),
+      ]);
+      expect(warnings.filter((w) => String(w).includes("Redis"))).toHaveLength(1);
+    } finally {
+      console.warn = warn;
+    }
+  });
+});
+
 describe("options", () => {
   it("are checked when given", () => {
     const api = { call: async () => true };
