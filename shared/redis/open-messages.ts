@@ -88,8 +88,6 @@ export class OpenMessageLog implements StreamJournal {
   /** The last write failed: only ticks and renewals write until one succeeds, so a Redis outage is not hammered. */
   private failing = false;
   private isClosed = false;
-  /** Round trips to Redis made by this journal (writes and lease renewals). */
-  roundTrips = 0;
 
   constructor(
     sharing: RedisSharing,
@@ -159,13 +157,13 @@ export class OpenMessageLog implements StreamJournal {
    */
   async close(): Promise<void> {
     if (this.isClosed) return;
+    // From now on nothing schedules a write: the last one below must not renew the lease after its release.
+    this.isClosed = true;
     clearInterval(this.renewal);
     clearInterval(this.ticker);
     if (this.soon) clearTimeout(this.soon);
     await this.flush().catch(() => {});
-    this.isClosed = true;
     try {
-      this.roundTrips++;
       await this.client.eval(
         RELEASE_SCRIPT,
         3,
@@ -216,7 +214,6 @@ export class OpenMessageLog implements StreamJournal {
     this.lastWriteAt = Date.now();
     const run = async () => {
       try {
-        this.roundTrips++;
         await this.client.eval(
           WRITE_SCRIPT,
           3,
