@@ -52,9 +52,16 @@ async function launch(port: number): Promise<ChildProcess> {
     ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
     { stdio: "ignore" },
   );
-  const exited = new Promise<never>((_, reject) =>
-    child.once("exit", (code) => reject(new Error(`redis-server exited at start (code ${code})`))),
-  );
+  const exited = new Promise<never>((_, reject) => {
+    child.once("exit", (code) => reject(new Error(`redis-server exited at start (code ${code})`)));
+    child.once("error", (error) =>
+      reject(
+        new Error(
+          `cannot start ${REDIS_SERVER} (${error.message}); install Debian's redis-server package`,
+        ),
+      ),
+    );
+  });
   exited.catch(() => {});
   const deadline = Date.now() + 10_000;
   for (;;) {
