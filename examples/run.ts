@@ -1,12 +1,21 @@
 /**
  * How the example bots start from the command line: the settings from the
- * environment, long polling with updates handled concurrently, Ctrl+C to stop.
- * Shared by the examples and the demo; in your own bot these are a few lines.
+ * environment, long polling with updates handled concurrently, Ctrl+C or
+ * SIGTERM to stop gracefully. Shared by the examples and the demo; in your own
+ * bot these are a few lines.
  */
 import { pathToFileURL } from "node:url";
 import { type RunnerHandle, run } from "@grammyjs/runner";
 import type { Bot, Context } from "grammy";
-import type { StreamingOptions } from "../grammy-plugin/index.js";
+import {
+  createRedisClient,
+  type StreamingOptions,
+  shutdownStreams,
+  streamHubFor,
+} from "../grammy-plugin/index.js";
+
+/** How long a stop gives running replies to persist what arrived (a container gets 10 s after SIGTERM). */
+const SHUTDOWN_DEADLINE_MS = 8_000;
 
 /** Where an example bot and its model live; everything but the token has a default. */
 export interface ExampleBotOptions {
@@ -36,8 +45,9 @@ export function runConcurrently(bot: Bot<any>): RunnerHandle {
 /**
  * When `moduleUrl` (the caller's `import.meta.url`) is the file Node was
  * started with, build the bot from `BOT_TOKEN`, `BOT_API_ROOT`,
- * `OPENAI_API_KEY`, `OPENAI_BASE_URL` and `OPENAI_MODEL` and run it until
- * Ctrl+C. Importing the example (as the tests do) starts nothing.
+ * `OPENAI_API_KEY`, `OPENAI_BASE_URL`, `OPENAI_MODEL` and `REDIS_URL` (to run
+ * several instances) and run it until Ctrl+C or SIGTERM, which end running
+ * replies gracefully. Importing the example (as the tests do) starts nothing.
  */
 export function runFromCommandLine<C extends Context>(
   moduleUrl: string,
@@ -47,15 +57,27 @@ export function runFromCommandLine<C extends Context>(
   if (started === undefined || moduleUrl !== pathToFileURL(started).href) return;
   const token = process.env.BOT_TOKEN;
   if (!token) throw new Error("Set BOT_TOKEN to your bot's token from @BotFather");
+  // Several instances share their stop button and crash recovery through Redis.
+  const redisClient = process.env.REDIS_URL ? createRedisClient(process.env.REDIS_URL) : undefined;
+  const redis = redisClient && { client: redisClient, botId: Number(token.split(":")[0]) };
   const bot = createBot(token, {
     apiRoot: process.env.BOT_API_ROOT,
     openaiApiKey: process.env.OPENAI_API_KEY,
     openaiBaseURL: process.env.OPENAI_BASE_URL,
     model: process.env.OPENAI_MODEL,
+    streaming: redis && { redis },
   });
+  // With Redis, take the lease now: this instance finishes replies a crashed one left.
+  if (redis) streamHubFor(bot.api, { redis });
   const runner = runConcurrently(bot);
-  const stop = () => {
-    if (runner.isRunning()) void runner.stop();
+  const stop = async () => {
+    // Stop taking updates, and end running replies: what arrived is kept (with Redis,
+    // what cannot be sent in time is left to the other instances).
+    await Promise.all([
+      runner.isRunning() ? runner.stop() : undefined,
+      shutdownStreams(bot.api, SHUTDOWN_DEADLINE_MS),
+    ]);
+    await redisClient?.quit();
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);

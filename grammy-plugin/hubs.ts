@@ -1,5 +1,6 @@
 import type { Api } from "grammy";
 import { resolveLimits, StreamHub, TELEGRAM_TEXT_LIMIT } from "../shared/index.js";
+import { validateRedisSharing } from "../shared/redis/connection.js";
 import { grammyBotApi } from "./bot-api.js";
 import type { HubSettings } from "./options.js";
 import { RecentReplies } from "./redelivery.js";
@@ -38,7 +39,18 @@ const NO_API = {
  * @throws TypeError or RangeError naming the wrong setting.
  */
 export function validateHubSettings(settings: HubSettings): void {
-  new StreamHub(NO_API, settings);
+  // Without `redis`: a hub with it would take a lease and subscribe.
+  const { redis, ...local } = settings;
+  new StreamHub(NO_API, local);
+  if (redis !== undefined) validateRedisSharing(redis);
+}
+
+/**
+ * The hub of the bot that `api` belongs to, if any stream or
+ * {@link streamHubFor} created one in this process.
+ */
+export function existingStreamHub(api: Api): StreamHub | undefined {
+  return typeof api?.token === "string" ? hubs.get(api.token)?.hub : undefined;
 }
 
 function comparable(settings: HubSettings): ComparableSettings {

@@ -29,4 +29,5 @@ export type {
 } from "./options.js";
 export { redactError } from "./redact.js";
 export { REDELIVERY_MEMORY } from "./redelivery.js";
+export { shutdownStreams } from "./shutdown.js";
 export { streamMessage } from "./stream-message.js";

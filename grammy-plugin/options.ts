@@ -1,4 +1,9 @@
-import { type RateLimits, resolveStreamOptions, type StreamOptions } from "../shared/index.js";
+import {
+  type RateLimits,
+  type RedisSharing,
+  resolveStreamOptions,
+  type StreamOptions,
+} from "../shared/index.js";
 
 /**
  * Settings of the one rate budget a bot shares across all its streams. They
@@ -27,6 +32,13 @@ export interface HubSettings {
    * Default 30 000 ms.
    */
   callTimeoutMs?: number;
+  /**
+   * Share the bot's state with its other processes through Redis (see
+   * `StreamHubOptions.redis`): `{ client: new Redis(url), botId }`.
+   */
+  redis?: RedisSharing;
+  /** Appended to a message that crash recovery finishes. Default `"\n\n(interrupted)"`. */
+  interruptedNote?: string;
 }
 
 /**
@@ -61,7 +73,14 @@ export interface StreamMessageOptions extends StreamOptions, HubSettings {}
 /** The plugin renders Markdown unless told otherwise: that is what LLMs write. */
 export const PLUGIN_DEFAULTS: Readonly<StreamOptions> = Object.freeze({ format: "markdown" });
 
-const HUB_SETTING_KEYS = ["limits", "timeScale", "textLimit", "callTimeoutMs"] as const;
+const HUB_SETTING_KEYS = [
+  "limits",
+  "timeScale",
+  "textLimit",
+  "callTimeoutMs",
+  "redis",
+  "interruptedNote",
+] as const;
 
 /** Options split into what the bot's hub needs and what each stream needs. */
 export interface SplitOptions {
@@ -106,8 +125,16 @@ export function splitOptions(
       );
     }
   }
-  const { limits, timeScale, textLimit, callTimeoutMs, replyTo, ...stream } =
-    options as StreamingOptions;
+  const {
+    limits,
+    timeScale,
+    textLimit,
+    callTimeoutMs,
+    redis,
+    interruptedNote,
+    replyTo,
+    ...stream
+  } = options as StreamingOptions;
   if (replyTo !== undefined && typeof replyTo !== "boolean") {
     throw new TypeError(`${where}: replyTo must be true or false, got ${String(replyTo)}`);
   }
@@ -116,6 +143,8 @@ export function splitOptions(
   if (timeScale !== undefined) hub.timeScale = timeScale;
   if (textLimit !== undefined) hub.textLimit = textLimit;
   if (callTimeoutMs !== undefined) hub.callTimeoutMs = callTimeoutMs;
+  if (redis !== undefined) hub.redis = redis;
+  if (interruptedNote !== undefined) hub.interruptedNote = interruptedNote;
   try {
     resolveStreamOptions(stream, PLUGIN_DEFAULTS);
   } catch (error) {

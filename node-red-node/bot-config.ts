@@ -2,12 +2,16 @@
  * The `streamgram-bot` config node: one bot's token (as Node-RED credentials,
  * never in the flow JSON), its API root, the stream defaults of every
  * streamgram node using it, and the one {@link StreamHub} they share, so that
- * parallel replies never add up past Telegram's limits.
+ * parallel replies never add up past Telegram's limits. With a Redis URL (a
+ * credential too: it may hold a password), the hub shares the bot's state with
+ * every other process of the bot, grammY bots included.
  */
 import { Api } from "grammy";
 import type { BotApi } from "../shared/bot-api.js";
 import { StreamHub } from "../shared/hub.js";
 import type { StreamOptions, TransportMode } from "../shared/options.js";
+import { createRedisClient } from "../shared/redis/connect.js";
+import type { RedisClient } from "../shared/redis/connection.js";
 import { type BotCheck, lazyBotCheck } from "./bot-check.js";
 import type { Node, NodeAPI, NodeDef } from "./red.js";
 
@@ -138,11 +142,16 @@ export function grammyBotApi(api: Api): BotApi {
   };
 }
 
+/** How long closing the config node gives running streams to finish (Node-RED allows 15 s). */
+const CLOSE_DEADLINE_MS = 10_000;
+
 /** Register the `streamgram-bot` config node type. */
 export function registerBotConfig(RED: NodeAPI): void {
   function BotConfigNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);
     const token = this.credentials?.token?.trim() || undefined;
+    const redisUrl = this.credentials?.redisUrl?.trim() || undefined;
+    let redis: RedisClient | undefined;
     let settings: BotSettings | Error;
     try {
       settings = readBotSettings(def as BotConfigDef);
@@ -164,23 +173,39 @@ export function registerBotConfig(RED: NodeAPI): void {
           })
         : () => undefined;
     let hub: StreamHub | undefined;
-    configs.set(this, {
-      settings,
-      token,
-      check,
-      hub() {
-        if (settings instanceof Error) throw settings;
-        if (!(token && api))
-          throw new Error("streamgram bot: no bot token; open the bot configuration and enter it");
-        hub ??= new StreamHub(api, {
-          timeScale: settings.timeScale,
-          defaults: settings.defaults,
-        });
-        return hub;
-      },
+    const hubOf = (): StreamHub => {
+      if (settings instanceof Error) throw settings;
+      if (!(token && api))
+        throw new Error("streamgram bot: no bot token; open the bot configuration and enter it");
+      if (hub) return hub;
+      if (redisUrl) redis ??= createRedisClient(redisUrl);
+      hub = new StreamHub(api, {
+        timeScale: settings.timeScale,
+        defaults: settings.defaults,
+        // The bot id is the token's number: keys never hold the token.
+        ...(redis && { redis: { client: redis, botId: token.split(":")[0] ?? "" } }),
+      });
+      return hub;
+    };
+    configs.set(this, { settings, token, check, hub: hubOf });
+    // With Redis, start at once: take the lease, listen for stop presses, finish orphaned replies.
+    if (redisUrl) {
+      try {
+        hubOf();
+      } catch {
+        // The first streamgram node that uses the bot reports it.
+      }
+    }
+    // Streams end, what is still held is left to the bot's other processes, the connection closes.
+    this.on("close", (_removed, done) => {
+      void (async () => {
+        await hub?.shutdown(CLOSE_DEADLINE_MS).catch(() => {});
+        await redis?.quit().catch(() => {});
+        done();
+      })();
     });
   }
   RED.nodes.registerType(BOT_CONFIG_TYPE, BotConfigNode, {
-    credentials: { token: { type: "password" } },
+    credentials: { token: { type: "password" }, redisUrl: { type: "password" } },
   });
 }

@@ -586,12 +586,18 @@ export class StreamConsumer {
   /** The message is persisted: the next one starts where it ended. */
   private advance(step: Extract<Step, { type: "finish" }>): void {
     if (step.end === undefined) this.nextSegment();
-    else this.slot = this.newSlot(step.end, step.nextPrefix, false);
+    else this.replaceSlot(this.newSlot(step.end, step.nextPrefix, false));
   }
 
   private nextSegment(): void {
     this.answer.shift();
-    this.slot = this.newSlot(0, "", true);
+    this.replaceSlot(this.newSlot(0, "", true));
+  }
+
+  /** The message now streaming is done with (persisted, dropped or deleted by the user). */
+  private replaceSlot(next: MessageSlot): void {
+    this.hub.journal?.closed(this.chatId, this.slot.draftId);
+    this.slot = next;
   }
 
   // ---- failures ------------------------------------------------------------
@@ -640,10 +646,12 @@ export class StreamConsumer {
         // The user deleted the message (or it is too old to edit): they saw what it showed,
         // so continue below with only what they have not seen.
         this.stats.messagesLost++;
-        this.slot = this.newSlot(
-          this.slot.shownEnd,
-          this.slot.shownEnd === this.slot.start ? this.slot.prefix : "",
-          false,
+        this.replaceSlot(
+          this.newSlot(
+            this.slot.shownEnd,
+            this.slot.shownEnd === this.slot.start ? this.slot.prefix : "",
+            false,
+          ),
         );
         return;
       case "without_entities":
@@ -669,6 +677,22 @@ export class StreamConsumer {
     text: FormattedText,
     messageId = this.slot.messageId,
   ): void {
+    // With Redis, another process can finish what the chat shows if this one dies.
+    if (action !== "final" && action !== "typing") {
+      this.hub.journal?.shown({
+        chatId: this.chatId,
+        ...(this.options.threadId !== undefined && { threadId: this.options.threadId }),
+        ...(this.options.businessConnectionId !== undefined && {
+          businessConnectionId: this.options.businessConnectionId,
+        }),
+        transport: this.mode,
+        draftId: this.slot.draftId,
+        ...(messageId !== undefined && { messageId }),
+        text: text.text,
+        entities: text.entities,
+        cursor: this.options.cursor,
+      });
+    }
     const onUpdate = this.options.onUpdate;
     if (!onUpdate) return;
     const update: PlatformUpdate = {

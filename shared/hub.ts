@@ -1,11 +1,27 @@
 import type { BotApi } from "./bot-api.js";
 import { BotBudget, type Clock, systemClock } from "./budget.js";
 import { StreamConsumer } from "./consumer.js";
+import type { StreamJournal } from "./journal.js";
 import { type RateLimits, resolveLimits } from "./limits.js";
 import { resolveStreamOptions, type StreamOptions } from "./options.js";
+import { type RedisSharing, validateRedisSharing } from "./redis/connection.js";
+import { RedisCoordination } from "./redis/coordination.js";
 import type { StreamResult } from "./result.js";
 import { type StreamSourceInput, toStreamEvents } from "./sources.js";
 import { TELEGRAM_TEXT_LIMIT } from "./split.js";
+
+/** The note recovery appends to a message whose process died mid-stream. */
+export const DEFAULT_INTERRUPTED_NOTE = "\n\n(interrupted)";
+/** A process that has not renewed its lease for this long (times `timeScale`) is taken for dead. */
+const LEASE_MS = 10_000;
+/** How often each process looks for dead processes' messages (times `timeScale`). */
+const RECOVERY_SCAN_MS = 5_000;
+/** A message's journal entry is written at most this often (times `timeScale`). */
+const JOURNAL_WRITE_MS = 1_000;
+/** How long shutdown waits for the journal's last write and the lease's release (real ms). */
+const REDIS_CLOSE_MS = 2_000;
+/** Streams settle by their deadline; shutdown waits at most this much longer for them. */
+const SHUTDOWN_GRACE_MS = 100;
 
 /** Options of a {@link StreamHub}. */
 export interface StreamHubOptions {
@@ -26,6 +42,21 @@ export interface StreamHubOptions {
   callTimeoutMs?: number;
   /** Defaults for every stream of this hub, overridden per stream. Validated here. */
   defaults?: StreamOptions;
+  /**
+   * Share this bot's state with its other processes through Redis: a stop
+   * press reaches the process that streams the draft, and the open messages
+   * of a process that dies are finished by another one (within 15 s at
+   * `timeScale` 1: a 10 s lease, a look every 5 s). The app owns the client;
+   * call {@link StreamHub.shutdown} before it quits the client.
+   */
+  redis?: RedisSharing;
+  /**
+   * Appended to a message that crash recovery finishes (edited messages and
+   * persisted drafts alike); translate it for your users, or `""` for none.
+   * Left out when the message would grow past the text limit.
+   * Default `"\n\n(interrupted)"`.
+   */
+  interruptedNote?: string;
   /** @internal a clock for tests with fake timers. */
   clock?: Clock;
 }
@@ -49,6 +80,10 @@ export class StreamHub {
   private readonly noDrafts = new Set<string>();
   private readonly drafts = new Map<string, StreamConsumer>();
   private readonly active = new Set<StreamConsumer>();
+  /** Where streams report what they show, so another process can finish it (only with `redis`). */
+  readonly journal?: StreamJournal;
+  private readonly coordination?: RedisCoordination;
+  private shuttingDown: Promise<void> | undefined;
 
   constructor(
     /** How the hub calls the Bot API: the default of streams started without their own. */
@@ -78,6 +113,21 @@ export class StreamHub {
     // Fail now, not mid-stream, if the defaults are wrong.
     resolveStreamOptions({}, options.defaults);
     this.defaults = options.defaults ?? {};
+    const note = options.interruptedNote ?? DEFAULT_INTERRUPTED_NOTE;
+    if (typeof note !== "string" || note.length > 256) {
+      throw new TypeError("interruptedNote must be a string of at most 256 UTF-16 units");
+    }
+    if (options.redis !== undefined) {
+      validateRedisSharing(options.redis);
+      this.coordination = new RedisCoordination(this, options.redis, {
+        interruptedNote: note,
+        defaultCursor: resolveStreamOptions({}, options.defaults).cursor,
+        leaseMs: this.budget.scaled(LEASE_MS),
+        scanIntervalMs: this.budget.scaled(RECOVERY_SCAN_MS),
+        writeIntervalMs: this.budget.scaled(JOURNAL_WRITE_MS),
+      });
+      this.journal = this.coordination.journal;
+    }
     // Random start: draft ids of a restarted process do not animate a previous process's draft.
     this.draftSeq = Math.floor(Math.random() * 2 ** 30);
   }
@@ -97,6 +147,7 @@ export class StreamHub {
     if (api !== undefined && typeof api?.call !== "function") {
       throw new TypeError("api must be a BotApi: an object with call(method, payload)");
     }
+    if (this.shuttingDown) throw new Error("streamgram: this bot's hub is shut down");
     const resolved = resolveStreamOptions(options, this.defaults);
     const isPrivate = resolved.chatType
       ? resolved.chatType === "private"
@@ -136,13 +187,74 @@ export class StreamHub {
 
   /**
    * The user pressed stop on a draft (`stopped_message_generation`): abort the
-   * stream that owns it. Returns whether one did.
+   * stream that owns it. Returns whether a stream of this process did; with
+   * `redis`, a draft streamed by no stream here is passed on to the bot's other
+   * processes, and the one that streams it aborts it (within a second).
    */
   stop(chatId: number | string, draftId: number, threadId?: number): boolean {
+    if (this.stopLocal(chatId, draftId, threadId)) return true;
+    this.coordination?.publishStop(
+      threadId === undefined ? { chatId, draftId } : { chatId, draftId, threadId },
+    );
+    return false;
+  }
+
+  /** @internal abort the stream of this process that owns the draft, if any. */
+  stopLocal(chatId: number | string, draftId: number, threadId?: number): boolean {
     const consumer = this.drafts.get(draftKey(chatId, threadId, draftId));
     if (!consumer) return false;
     consumer.abort(new Error("stopped by the user"));
     return true;
+  }
+
+  /**
+   * Shut down gracefully (SIGTERM, a deploy, `bot.stop()`): end every running
+   * stream now as {@link StreamConsumer.finishWithin} does, so what arrived is
+   * persisted without cursor, and wait at most `deadlineMs` for it. New streams
+   * are refused from now on. With `redis`, the journal is written and the lease
+   * given up afterwards: a message still held at the deadline (by a rate-limit
+   * penalty or a dead network) stays in Redis and another process, or this one
+   * restarted, finishes it. Resolves when done; calling it again returns the
+   * same promise. Each stream's own `result` tells what it delivered.
+   * @throws RangeError for a deadline that is not a number >= 0.
+   */
+  shutdown(deadlineMs: number): Promise<void> {
+    if (!(deadlineMs >= 0)) {
+      throw new RangeError(`shutdown needs a deadline in ms >= 0, got ${String(deadlineMs)}`);
+    }
+    this.shuttingDown ??= this.finishAll(deadlineMs);
+    return this.shuttingDown;
+  }
+
+  private async finishAll(deadlineMs: number): Promise<void> {
+    const streams = [...this.active];
+    for (const stream of streams) stream.finishWithin(deadlineMs, new Error("shutting down"));
+    let timer: unknown;
+    const deadline = new Promise<void>((resolve) => {
+      timer = this.clock.setTimeout(resolve, deadlineMs + SHUTDOWN_GRACE_MS);
+    });
+    await Promise.race([Promise.allSettled(streams.map((stream) => stream.result)), deadline]);
+    this.clock.clearTimeout(timer);
+    if (this.coordination) {
+      // Redis may be down: the journal's last write must not hold the shutdown for long.
+      let closeTimer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        this.coordination.close(),
+        new Promise<void>((resolve) => {
+          closeTimer = setTimeout(resolve, REDIS_CLOSE_MS);
+        }),
+      ]);
+      clearTimeout(closeTimer);
+    }
+  }
+
+  /**
+   * Resolves when the hub's Redis coordination is up: the lease taken and the
+   * stop channel subscribed (at once without `redis`). Never rejects: if Redis
+   * does not answer, streams go on without it (one warning is logged).
+   */
+  get ready(): Promise<void> {
+    return this.coordination?.ready.catch(() => {}) ?? Promise.resolve();
   }
 
   /** Streams that have not finished yet. */

@@ -23,7 +23,8 @@ export {
   StreamDeliveryError,
 } from "./errors.js";
 export * from "./format/index.js";
-export { StreamHub, type StreamHubOptions } from "./hub.js";
+export { DEFAULT_INTERRUPTED_NOTE, StreamHub, type StreamHubOptions } from "./hub.js";
+export type { OpenMessage, StreamJournal } from "./journal.js";
 export {
   type RateBudget,
   type RateLimits,
@@ -39,6 +40,8 @@ export {
   type StreamOptions,
   type TransportMode,
 } from "./options.js";
+export { createRedisClient } from "./redis/connect.js";
+export type { RedisClient, RedisSharing } from "./redis/connection.js";
 export { partialResultOf, type StreamResult, type StreamStats } from "./result.js";
 export * from "./sources.js";
 export {

@@ -110,9 +110,14 @@ describe("the editor file", () => {
     for (const [type, options] of runtime) {
       expect(editor.get(type)?.credentials, type).toEqual(options?.credentials);
     }
-    // The token is a password credential: the editor never receives it back, and it never enters the flow.
-    expect(editor.get("streamgram-bot")?.credentials).toEqual({ token: { type: "password" } });
+    // The token and the Redis URL (which may hold a password) are password credentials: the editor
+    // never receives them back, and they never enter the flow.
+    expect(editor.get("streamgram-bot")?.credentials).toEqual({
+      token: { type: "password" },
+      redisUrl: { type: "password" },
+    });
     expect(Object.keys(editor.get("streamgram-bot")?.defaults ?? {})).not.toContain("token");
+    expect(Object.keys(editor.get("streamgram-bot")?.defaults ?? {})).not.toContain("redisUrl");
   });
 
   it("has a form field for each property a user sets, and no field without a property", () => {

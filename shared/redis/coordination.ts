@@ -1,0 +1,128 @@
+/**
+ * What several processes of one bot coordinate through Redis besides the
+ * budget: the stop button (pub/sub), and crash recovery (a lease per process,
+ * a journal of open messages, survivors that finish a dead process's messages).
+ */
+import type { StreamHub } from "../hub.js";
+import type { RedisSharing } from "./connection.js";
+import { OpenMessageLog } from "./open-messages.js";
+import { claimOrphans, finishInterrupted, interruptedText } from "./recovery.js";
+import { StopChannel, type StopRequest } from "./stop-channel.js";
+
+/** Settings of a {@link RedisCoordination}, in real milliseconds (already scaled). */
+export interface CoordinationSettings {
+  /** Appended to an interrupted message when recovery finishes it. */
+  interruptedNote: string;
+  /** The cursor streams show, stripped by recovery when an entry names none. */
+  defaultCursor: string;
+  /** A process whose lease is not renewed for this long is taken for dead. */
+  leaseMs: number;
+  /** How often every process looks for dead processes' messages. */
+  scanIntervalMs: number;
+  /** A message's journal entry is written at most this often. */
+  writeIntervalMs: number;
+}
+
+/**
+ * The coordination of one hub with the other processes of its bot. Created
+ * by the hub when it is given `redis`; starts at once (lease, subscription,
+ * a first look for orphaned messages) and ends with {@link close}.
+ */
+export class RedisCoordination {
+  /** This process's journal: the hub's `journal`. */
+  readonly journal: OpenMessageLog;
+  /** Resolves when the lease is taken and the stop channel is subscribed. */
+  readonly ready: Promise<void>;
+  private readonly stops: StopChannel;
+  private scanTimer: ReturnType<typeof setInterval> | undefined;
+  private scanning: Promise<void> | undefined;
+  private readonly recoveries = new Set<Promise<void>>();
+  private warned = false;
+  private closing = false;
+
+  constructor(
+    private readonly hub: StreamHub,
+    private readonly sharing: RedisSharing,
+    private readonly settings: CoordinationSettings,
+  ) {
+    const processId = globalThis.crypto.randomUUID();
+    this.journal = new OpenMessageLog(
+      sharing,
+      processId,
+      { leaseMs: settings.leaseMs, writeIntervalMs: settings.writeIntervalMs },
+      (error) => this.warn(error),
+    );
+    this.stops = new StopChannel(sharing, (stop) =>
+      hub.stopLocal(stop.chatId, stop.draftId, stop.threadId),
+    );
+    this.ready = this.start();
+    this.ready.catch((error) => this.warn(error));
+  }
+
+  private async start(): Promise<void> {
+    this.scanTimer = setInterval(() => this.scan(), this.settings.scanIntervalMs);
+    this.scanTimer.unref?.();
+    await Promise.all([this.journal.start(), this.stops.start()]);
+    this.scan();
+  }
+
+  /** Ask the other processes to stop the stream that owns this draft. Never throws. */
+  publishStop(stop: StopRequest): void {
+    void this.stops.publish(stop).catch((error) => this.warn(error));
+  }
+
+  /**
+   * Look once for dead processes and finish their open messages (in the
+   * background). Does nothing while a look is already running.
+   */
+  scan(): void {
+    if (this.scanning || this.closing) return;
+    this.scanning = this.claimAndRecover()
+      .catch((error) => this.warn(error))
+      .finally(() => {
+        this.scanning = undefined;
+      });
+  }
+
+  private async claimAndRecover(): Promise<void> {
+    const claimed = await claimOrphans(this.sharing, this.journal.processId, this.settings.leaseMs);
+    for (const { field, message } of claimed) {
+      const text = interruptedText(
+        message,
+        this.settings.defaultCursor,
+        this.settings.interruptedNote,
+        this.hub.textLimit,
+      );
+      const recovery = finishInterrupted(this.hub, message, text).then(() =>
+        this.journal.forget(field),
+      );
+      this.recoveries.add(recovery);
+      void recovery.finally(() => this.recoveries.delete(recovery));
+    }
+  }
+
+  /**
+   * Stop looking for orphans, wait for the recoveries under way, unsubscribe,
+   * write the journal and give up the lease: what is still open is left for
+   * another process (or this one, restarted) to recover.
+   */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    clearInterval(this.scanTimer);
+    await this.ready.catch(() => {});
+    await this.scanning;
+    await Promise.allSettled([...this.recoveries]);
+    await this.stops.close();
+    await this.journal.close();
+  }
+
+  private warn(error: unknown): void {
+    if (this.warned) return;
+    this.warned = true;
+    const reason = error instanceof Error ? error.message : String(error);
+    console.warn(
+      `streamgram: Redis did not answer (${reason}); streams go on, but stop presses from other processes and crash recovery wait until it does`,
+    );
+  }
+}
