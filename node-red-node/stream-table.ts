@@ -10,7 +10,7 @@ import type { StreamConsumer } from "../shared/consumer.js";
 import type { StreamHub } from "../shared/hub.js";
 import type { PlatformUpdate, StreamOptions } from "../shared/options.js";
 import type { StreamResult } from "../shared/result.js";
-import { type ChunkState, chunkToEvents, createChunkState } from "../shared/sources.js";
+import { type ChunkState, chunkToEvents, createChunkState } from "../shared/sources/index.js";
 import type { StreamEvent } from "../shared/types.js";
 import { type StreamInput, show } from "./input.js";
 import type { DoneFunction, NodeMessage } from "./red.js";

@@ -4,7 +4,7 @@ import { StreamConsumer } from "./consumer.js";
 import { type RateLimits, resolveLimits } from "./limits.js";
 import { resolveStreamOptions, type StreamOptions } from "./options.js";
 import type { StreamResult } from "./result.js";
-import { type StreamSourceInput, toStreamEvents } from "./sources.js";
+import { type StreamSourceInput, toStreamEvents } from "./sources/index.js";
 import { TELEGRAM_TEXT_LIMIT } from "./split.js";
 
 /** Options of a {@link StreamHub}. */

@@ -40,7 +40,7 @@ export {
   type TransportMode,
 } from "./options.js";
 export { partialResultOf, type StreamResult, type StreamStats } from "./result.js";
-export * from "./sources.js";
+export * from "./sources/index.js";
 export {
   entityLimitOffset,
   lastGraphemeBoundary,
