@@ -45,8 +45,10 @@ const ACCEPTED_SOURCES = `${ACCEPTED_SOURCE_VALUES}, or a function (signal) => o
  * Every chunk goes through {@link chunkToEvents}.
  *
  * The events end with exactly one `done`: the first `done` a chunk stands for
- * (reading stops there and the source is released), or one added when the
- * source ends. An error from the source, or from a chunk that reports a
+ * (reading stops there and the source is released, except an SDK helper that
+ * reads its response by itself, e.g. Anthropic's `MessageStream`: it is left
+ * to finish, so that `await stream.finalMessage()` still works), or one added
+ * when the source ends. An error from the source, or from a chunk that reports a
  * failure, is thrown from the iteration after the events before it.
  *
  * Stops reading when `signal` aborts, at once, even while a read is pending:
@@ -92,6 +94,11 @@ interface ChunkReader {
   next(): Promise<IteratorResult<unknown>>;
   /** Let the source go early: cancel, abort, destroy or return, whatever it supports. Never throws or waits. */
   release(): void;
+  /**
+   * Whether the source finishes reading on its own once its answer is done,
+   * and must then be left to do so (see {@link isSelfReadingHelper}).
+   */
+  readonly finishesOnItsOwn?: boolean;
 }
 
 /** Marks a wait that the abort signal cut short. */
@@ -107,8 +114,8 @@ async function* readEvents(
   const releaseOnAbort = () => reader.release();
   signal.addEventListener("abort", releaseOnAbort, { once: true });
   let sourceEnded = false;
+  const state = createChunkState();
   try {
-    const state = createChunkState();
     while (!signal.aborted) {
       const result = await untilAborted(reader.next(), signal);
       if (result === ABORTED || signal.aborted) return;
@@ -126,7 +133,10 @@ async function* readEvents(
     yield* chunkToEvents({ type: "done" }, state);
   } finally {
     signal.removeEventListener("abort", releaseOnAbort);
-    if (!sourceEnded) reader.release();
+    // After a `done`, a helper that reads on its own is left to finish, so
+    // that the app can still await its final message; anything else is let go.
+    const answered = state.lastEvent === "done" && !signal.aborted;
+    if (!sourceEnded && !(answered && reader.finishesOnItsOwn === true)) reader.release();
   }
 }
 
@@ -210,8 +220,25 @@ function readableStreamReader(stream: ReadableStream<unknown>): ChunkReader {
   };
 }
 
+/**
+ * An SDK stream helper that reads its HTTP response by itself and collects the
+ * final message (`@anthropic-ai/sdk`'s `MessageStream`, `openai`'s
+ * `ChatCompletionStream` and `ResponseStream`: `ended`, `aborted` and
+ * `done()`). Releasing it after the answer's end would abort it, and the app's
+ * `await stream.finalMessage()` would reject.
+ */
+function isSelfReadingHelper(source: object): boolean {
+  const helper = source as { ended?: unknown; aborted?: unknown; done?: unknown };
+  return (
+    typeof helper.ended === "boolean" &&
+    typeof helper.aborted === "boolean" &&
+    typeof helper.done === "function"
+  );
+}
+
 function asyncIteratorReader(source: object, iterator: AsyncIterator<unknown>): ChunkReader {
   return {
+    finishesOnItsOwn: isSelfReadingHelper(source),
     next: () => iterator.next(),
     release: once(() => {
       const owner = source as {
