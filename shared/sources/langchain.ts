@@ -100,18 +100,24 @@ function readContentBlock(block: unknown, out: EventSink): void {
 /**
  * A `streamEvents()` event: `on_chat_model_stream` carries an AI message
  * chunk (read as above), `on_llm_stream` a text generation chunk; a tool's
- * start (`on_tool_start`) is a tool call; the end of the root run (an
- * `on_*_end` with no parent run) is `done`. Other events carry nothing for
- * the chat.
+ * start (`on_tool_start`) is a tool call; the end of the root run is
+ * `done`: an `on_*_end` whose `parent_ids` is empty, or (without
+ * `parent_ids`, as @langchain/core 1.x sends them) the end of the run whose
+ * start was the stream's first event. A Node-RED flow, whose node sees no
+ * state before the first text, sends `done` itself. Other events carry
+ * nothing for the chat.
  */
 export function readLangChainEvent(
   record: Record<string, unknown>,
   state: ChunkState,
   out: EventSink,
 ): void {
-  state.family ??= "langchain";
   const event = record.event as string;
   const data = record.data as Record<string, unknown>;
+  const runId = typeof record.run_id === "string" ? record.run_id : undefined;
+  // The stream's first event is the root run's start, if the state saw the stream from its beginning.
+  if (state.family === undefined && event.endsWith("_start")) state.rootRun = runId;
+  state.family ??= "langchain";
   if (event === "on_chat_model_stream") {
     const chunk = recordOf(data.chunk);
     readLangChainMessage(langChainMessage(chunk) ?? chunk, state, out);
@@ -125,11 +131,16 @@ export function readLangChainEvent(
     );
   } else if (event === "on_tool_start") {
     out.toolCall();
-  } else if (
-    event.endsWith("_end") &&
-    Array.isArray(record.parent_ids) &&
-    record.parent_ids.length === 0
-  ) {
+  } else if (event.endsWith("_end") && isRootRun(record, runId, state)) {
     out.push({ type: "done" });
   }
+}
+
+function isRootRun(
+  record: Record<string, unknown>,
+  runId: string | undefined,
+  state: ChunkState,
+): boolean {
+  if (Array.isArray(record.parent_ids)) return record.parent_ids.length === 0;
+  return runId !== undefined && runId === state.rootRun;
 }

@@ -39,6 +39,8 @@ export interface ChunkState {
    * (Gemini, Ollama).
    */
   calledTool: boolean;
+  /** LangChain `streamEvents()`: the run id of the first event, the root run, whose end is the answer's. */
+  rootRun: string | undefined;
   /** The SDK this stream's chunks were recognised as; see {@link SourceFamily}. */
   family: SourceFamily | undefined;
   /** Decoder for byte chunks, created on the first one. */
@@ -51,6 +53,7 @@ export function createChunkState(): ChunkState {
     lastEvent: undefined,
     afterTool: false,
     calledTool: false,
+    rootRun: undefined,
     family: undefined,
     decoder: undefined,
   };

@@ -16,17 +16,29 @@ function feed(chunks: readonly unknown[], state: ChunkState = createChunkState()
 describe("shapes two SDKs share", () => {
   it("tells a Mastra chunk from an AI SDK part by its payload and runId", () => {
     const aiSdk = { type: "text-delta", id: "t1", text: "AI SDK" };
-    const mastra = { type: "text-delta", runId: "r1", from: "AGENT", payload: { id: "t1", text: "Mastra" } };
+    const mastra = {
+      type: "text-delta",
+      runId: "r1",
+      from: "AGENT",
+      payload: { id: "t1", text: "Mastra" },
+    };
     expect(feed([aiSdk])).toEqual([{ type: "delta", text: "AI SDK" }]);
     expect(feed([mastra])).toEqual([{ type: "delta", text: "Mastra" }]);
     // Without the payload's text, the Mastra chunk is a clear TypeError, not an empty delta.
-    expect(() => feed([{ ...mastra, payload: { id: "t1" } }])).toThrow(/Mastra text-delta chunk's payload/);
+    expect(() => feed([{ ...mastra, payload: { id: "t1" } }])).toThrow(
+      /Mastra text-delta chunk's payload/,
+    );
   });
 
   it("skips a Mastra-only chunk type once a payload shows it is Mastra, even as the first chunk", () => {
     const chunks = [
       { type: "watch", runId: "r1", from: "AGENT", payload: {} },
-      { type: "tool-call-input-streaming-start", runId: "r1", from: "AGENT", payload: { toolCallId: "c1" } },
+      {
+        type: "tool-call-input-streaming-start",
+        runId: "r1",
+        from: "AGENT",
+        payload: { toolCallId: "c1" },
+      },
       { type: "text-delta", runId: "r1", from: "AGENT", payload: { id: "t", text: "after" } },
       { type: "finish", runId: "r1", from: "AGENT", payload: {} },
     ];
@@ -36,15 +48,22 @@ describe("shapes two SDKs share", () => {
   it("throws the error each SDK's error chunk carries", () => {
     const cause = new Error("sdk error");
     expect(() => feed([{ type: "error", error: cause }])).toThrow(cause);
-    expect(() => feed([{ type: "error", runId: "r", from: "AGENT", payload: { error: cause } }])).toThrow(cause);
-    expect(() => feed([{ type: "error", error: { type: "overloaded_error", message: "Overloaded" } }])).toThrow(
-      "Overloaded",
-    );
+    expect(() =>
+      feed([{ type: "error", runId: "r", from: "AGENT", payload: { error: cause } }]),
+    ).toThrow(cause);
+    expect(() =>
+      feed([{ type: "error", error: { type: "overloaded_error", message: "Overloaded" } }]),
+    ).toThrow("Overloaded");
     expect(() => feed([{ type: "error", errorText: "UI says no" }])).toThrow("UI says no");
   });
 
   it("reads a streamgram reasoning event and AI SDK v4's reasoning part alike", () => {
-    expect(feed([{ type: "reasoning", text: "a" }, { type: "reasoning", textDelta: "b" }])).toEqual([
+    expect(
+      feed([
+        { type: "reasoning", text: "a" },
+        { type: "reasoning", textDelta: "b" },
+      ]),
+    ).toEqual([
       { type: "reasoning", text: "a" },
       { type: "reasoning", text: "b" },
     ]);
@@ -65,7 +84,15 @@ describe("shapes two SDKs share", () => {
   it("names every accepted SDK in the TypeError for an unknown shape", () => {
     const attempt = () => chunkToEvents({ content: "hi", role: "assistant" }, createChunkState());
     expect(attempt).toThrow(TypeError);
-    for (const name of ["Anthropic", "Gemini", "Ollama", "LangChain", "Mastra", "@openai/agents", "AI SDK"]) {
+    for (const name of [
+      "Anthropic",
+      "Gemini",
+      "Ollama",
+      "LangChain",
+      "Mastra",
+      "@openai/agents",
+      "AI SDK",
+    ]) {
       expect(attempt).toThrow(name);
     }
   });
@@ -83,8 +110,14 @@ describe("Anthropic events", () => {
       event("message_start", { message: { content: [] } }),
       event("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
       event("content_block_delta", { index: 0, delta: { type: "text_delta", text: "Searching." } }),
-      event("content_block_start", { index: 1, content_block: { type: "server_tool_use", id: "s", name: "web_search" } }),
-      event("content_block_start", { index: 2, content_block: { type: "web_search_tool_result", content: [] } }),
+      event("content_block_start", {
+        index: 1,
+        content_block: { type: "server_tool_use", id: "s", name: "web_search" },
+      }),
+      event("content_block_start", {
+        index: 2,
+        content_block: { type: "web_search_tool_result", content: [] },
+      }),
       event("content_block_start", { index: 3, content_block: { type: "text", text: "" } }),
       event("content_block_delta", { index: 3, delta: { type: "citations_delta", citation: {} } }),
       event("content_block_delta", { index: 3, delta: { type: "text_delta", text: "Found." } }),
@@ -103,15 +136,17 @@ describe("Anthropic events", () => {
   });
 
   it("rejects a text_delta whose text is not a string", () => {
-    expect(() => feed([event("content_block_delta", { index: 0, delta: { type: "text_delta", text: 5 } })])).toThrow(
-      /delta\.text/,
-    );
+    expect(() =>
+      feed([event("content_block_delta", { index: 0, delta: { type: "text_delta", text: 5 } })]),
+    ).toThrow(/delta\.text/);
   });
 });
 
 describe("Gemini chunks", () => {
   it("throws the block reason of a blocked prompt", () => {
-    expect(() => feed([{ promptFeedback: { blockReason: "SAFETY" } }])).toThrow(/blocked the prompt \(SAFETY\)/);
+    expect(() => feed([{ promptFeedback: { blockReason: "SAFETY" } }])).toThrow(
+      /blocked the prompt \(SAFETY\)/,
+    );
   });
 
   it("skips a usage-only chunk once the stream is Gemini's, and reads only the first candidate", () => {
@@ -148,7 +183,47 @@ describe("LangChain messages", () => {
       { type: "ai", content: [{ type: "input_json_delta", input: "{}", index: 2 }] },
       { type: "ai", content: "Done." },
     ];
-    expect(runs(feed(chunks))).toEqual(["reasoning: hm", "delta: Checking.", "segment", "delta: Done."]);
+    expect(runs(feed(chunks))).toEqual([
+      "reasoning: hm",
+      "delta: Checking.",
+      "segment",
+      "delta: Done.",
+    ]);
+  });
+});
+
+describe("LangChain streamEvents events", () => {
+  const ev = (event: string, runId: string, data: Record<string, unknown> = {}) => ({
+    event,
+    run_id: runId,
+    name: "x",
+    tags: [],
+    metadata: {},
+    data,
+  });
+  const text = (runId: string, content: string) =>
+    ev("on_chat_model_stream", runId, { chunk: { type: "ai", content } });
+
+  it("ends at the end of the root run, whose start was the first event, not at a nested run's end", () => {
+    const chunks = [
+      ev("on_chain_start", "root"),
+      ev("on_chat_model_start", "model"),
+      text("model", "Hi"),
+      ev("on_chat_model_end", "model"),
+      ev("on_chain_end", "root"),
+    ];
+    expect(runs(feed(chunks))).toEqual(["delta: Hi", "done"]);
+  });
+
+  it("without the root's start (a flow's first chunk is text), no end is guessed", () => {
+    expect(runs(feed([text("model", "Hi"), ev("on_chat_model_end", "model")]))).toEqual([
+      "delta: Hi",
+    ]);
+  });
+
+  it("reads parent_ids when the events carry them", () => {
+    const chunks = [text("model", "Hi"), { ...ev("on_chain_end", "root"), parent_ids: [] }];
+    expect(runs(feed(chunks))).toEqual(["delta: Hi", "done"]);
   });
 });
 
@@ -186,8 +261,16 @@ describe("every vendor's encoding of one answer", () => {
         "text" in step
           ? { type: "content_block_delta", index, delta: { type: "text_delta", text: step.text } }
           : "reasoning" in step
-            ? { type: "content_block_delta", index, delta: { type: "thinking_delta", thinking: step.reasoning } }
-            : { type: "content_block_start", index, content_block: { type: "tool_use", id: step.tool, name: "t", input: {} } },
+            ? {
+                type: "content_block_delta",
+                index,
+                delta: { type: "thinking_delta", thinking: step.reasoning },
+              }
+            : {
+                type: "content_block_start",
+                index,
+                content_block: { type: "tool_use", id: step.tool, name: "t", input: {} },
+              },
       ),
     ],
     gemini: (steps) =>
@@ -216,14 +299,20 @@ describe("every vendor's encoding of one answer", () => {
           role: "assistant",
           content: "text" in step ? step.text : "",
           ...("reasoning" in step ? { thinking: step.reasoning } : {}),
-          ...("tool" in step ? { tool_calls: [{ function: { name: step.tool, arguments: {} } }] } : {}),
+          ...("tool" in step
+            ? { tool_calls: [{ function: { name: step.tool, arguments: {} } }] }
+            : {}),
         },
       })),
     langchain: (steps) =>
       steps.map((step) => ({
         type: "ai",
         content:
-          "text" in step ? step.text : "reasoning" in step ? [{ type: "reasoning", reasoning: step.reasoning }] : "",
+          "text" in step
+            ? step.text
+            : "reasoning" in step
+              ? [{ type: "reasoning", reasoning: step.reasoning }]
+              : "",
         tool_call_chunks: "tool" in step ? [{ name: step.tool, args: "{}", index: 0 }] : [],
       })),
     mastra: (steps) =>
@@ -239,11 +328,17 @@ describe("every vendor's encoding of one answer", () => {
     "openai-agents": (steps) =>
       steps.map((step) =>
         "text" in step
-          ? { type: "raw_model_stream_event", data: { type: "output_text_delta", delta: step.text } }
+          ? {
+              type: "raw_model_stream_event",
+              data: { type: "output_text_delta", delta: step.text },
+            }
           : "reasoning" in step
             ? {
                 type: "raw_model_stream_event",
-                data: { type: "model", event: { type: "response.reasoning_text.delta", delta: step.reasoning } },
+                data: {
+                  type: "model",
+                  event: { type: "response.reasoning_text.delta", delta: step.reasoning },
+                },
               }
             : { type: "run_item_stream_event", name: "tool_called", item: { id: step.tool } },
       ),
@@ -252,7 +347,15 @@ describe("every vendor's encoding of one answer", () => {
   // Text as models write it: markup, tables, emoji with joiners and flags, other scripts.
   const text = fc.oneof(
     fc.string({ unit: "grapheme", minLength: 1, maxLength: 30 }),
-    fc.constantFrom("| a | b |\n|---|---|\n", "```js\nx\n```", "👨‍👩‍👧", "🇺🇦", "**", "東京", "\u200d"),
+    fc.constantFrom(
+      "| a | b |\n|---|---|\n",
+      "```js\nx\n```",
+      "👨‍👩‍👧",
+      "🇺🇦",
+      "**",
+      "東京",
+      "\u200d",
+    ),
   );
   const step: fc.Arbitrary<Step> = fc.oneof(
     text.map((t) => ({ text: t })),
@@ -295,14 +398,17 @@ describe("every vendor's encoding of one answer", () => {
     return { texts, reasoning };
   }
 
-  it.each(Object.keys(encoders))("%s: every text and reasoning piece arrives once, in order, split at tool calls", (name) => {
-    const encode = encoders[name];
-    if (encode === undefined) throw new Error(`no encoder ${name}`);
-    fc.assert(
-      fc.property(fc.array(step, { maxLength: 40 }), (steps) => {
-        expect(shown(feed(encode(steps)))).toEqual(expected(steps));
-      }),
-      { numRuns: 200 },
-    );
-  });
+  it.each(Object.keys(encoders))(
+    "%s: every text and reasoning piece arrives once, in order, split at tool calls",
+    (name) => {
+      const encode = encoders[name];
+      if (encode === undefined) throw new Error(`no encoder ${name}`);
+      fc.assert(
+        fc.property(fc.array(step, { maxLength: 40 }), (steps) => {
+          expect(shown(feed(encode(steps)))).toEqual(expected(steps));
+        }),
+        { numRuns: 200 },
+      );
+    },
+  );
 });
