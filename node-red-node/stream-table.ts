@@ -166,10 +166,15 @@ export class StreamTable {
           `streamgram: msg.payload must be text or an LLM stream chunk. ${error.message}`,
         );
       }
-      // The chunk reported a failure of the model (an AI SDK or OpenAI error part).
+      // The chunk reported a failure of the model (an AI SDK, Mastra or OpenAI error part).
       if (!entry) throw error;
       entry.lastMsg = msg;
-      this.finish(entry, (consumer) => consumer.failSource(error), msgDone);
+      // SDKs send more parts after their error part (finish-step, finish): the stream stays in
+      // the table as ended, dropping them, until its done, an abort or the idle timeout.
+      entry.msgDone = msgDone;
+      entry.ended = true;
+      entry.consumer.failSource(error);
+      this.touch(entry);
       return;
     }
     if (events.length === 0) {

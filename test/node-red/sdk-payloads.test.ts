@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { StreamResult } from "../../shared/result.js";
 import {
   chunksOf,
+  FAILING,
   type LocalServer,
   SDK_CASES,
   TOOL_LOOP,
@@ -39,6 +40,32 @@ describe.each(SDK_CASES)("$name chunks as msg.payload", (sdk) => {
     expect(result.text).toBe(TOOL_LOOP_MESSAGES.join(""));
     expect(result.reasoning).toBe("The user wants the weather.");
     expect(h.caught).toEqual([]);
+  });
+
+  it("a failure mid-stream: what arrived is persisted", async () => {
+    vendor = await sdk.start(FAILING);
+    const h = await loadHarness();
+    const source = await sdk.open(vendor.baseURL, 1);
+    let thrown: unknown;
+    try {
+      for await (const chunk of chunksOf(source)) h.send({ payload: chunk, chatId: CHAT });
+    } catch (error) {
+      // The SDK threw: the flow's function node stops the reply, keeping what arrived.
+      thrown = error;
+      h.send({ event: "abort", chatId: CHAT });
+    }
+    if (sdk.failsAsChunk) {
+      expect(thrown).toBeUndefined();
+      const caught = await waitFor(() => h.caught[0]);
+      expect((caught.error as { message: string }).message).toMatch(/model overloaded/);
+      expect(h.results).toEqual([]);
+    } else {
+      expect(thrown).toBeInstanceOf(sdk.errorClass);
+      const result = (await waitFor(() => h.results[0])).payload as StreamResult;
+      expect(result.aborted).toBe(true);
+      expect(result.text).toBe("The first half made it.");
+    }
+    expect(visibleTexts(h.emulator, CHAT)).toEqual(["The first half made it."]);
   });
 });
 

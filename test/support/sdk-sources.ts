@@ -31,6 +31,8 @@ import type { Script } from "./protocol-server.js";
 /** A started local server: where the SDK goes, and how to stop it. */
 export interface LocalServer {
   baseURL: string;
+  /** Every streaming request so far; `outcome` is `"client-closed"` when the client hung up first. */
+  requests: ReadonlyArray<{ outcome: Promise<string> }>;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,11 @@ export interface SdkCase {
    * frameworks with tools (agents, Mastra, the AI SDK) run the loop themselves.
    */
   open(baseURL: string, calls: number, signal?: AbortSignal): Promise<unknown>;
+  /**
+   * Whether a failure mid-stream arrives as a chunk (an error part: the
+   * Node-RED node reports it to Catch), rather than thrown by the SDK's iterator.
+   */
+  failsAsChunk: boolean;
   /** The class of the error the SDK throws for a failure mid-stream. */
   errorClass: abstract new (
     ...args: never[]
@@ -104,6 +111,7 @@ export const SDK_CASES: readonly SdkCase[] = [
         client.messages.create({ ...anthropicRequest, stream: true }, { signal }),
       );
     },
+    failsAsChunk: false,
     errorClass: Anthropic.APIError,
     endsItself: true,
   },
@@ -115,6 +123,7 @@ export const SDK_CASES: readonly SdkCase[] = [
       if (calls === 1) return client.messages.stream(anthropicRequest, { signal });
       return sequence(calls, async () => client.messages.stream(anthropicRequest, { signal }));
     },
+    failsAsChunk: false,
     errorClass: Anthropic.APIError,
     endsItself: true,
   },
@@ -131,19 +140,24 @@ export const SDK_CASES: readonly SdkCase[] = [
         }),
       );
     },
+    failsAsChunk: false,
     errorClass: ApiError,
     endsItself: true,
   },
   {
     name: "ollama chat({ stream: true })",
     start: startOllamaServer,
-    async open(baseURL, calls) {
+    async open(baseURL, calls, signal) {
       const ollama = new Ollama({ host: baseURL });
       const messages = [{ role: "user", content: question }];
-      return sequence(calls, () =>
-        ollama.chat({ model: "llama-test", messages, stream: true, think: true }),
-      );
+      const chat = () => ollama.chat({ model: "llama-test", messages, stream: true, think: true });
+      // One call: its stream as it is (streamgram calls its abort()). A loop: the client takes
+      // no per-request signal, so the app aborts the client's streams when the signal fires.
+      if (calls === 1) return chat();
+      signal?.addEventListener("abort", () => ollama.abort(), { once: true });
+      return sequence(calls, chat);
     },
+    failsAsChunk: false,
     errorClass: Error,
     endsItself: true,
   },
@@ -154,6 +168,7 @@ export const SDK_CASES: readonly SdkCase[] = [
       const model = new OpenAICompatibleChatModel({ baseURL: `${baseURL}`, contentBlocks: true });
       return sequence(calls, () => model.stream([new HumanMessage(question)], { signal }));
     },
+    failsAsChunk: false,
     errorClass: OpenAI.APIError,
     endsItself: false,
   },
@@ -178,6 +193,7 @@ export const SDK_CASES: readonly SdkCase[] = [
       });
       return chain.streamEvents([new HumanMessage(question)], { version: "v2", signal });
     },
+    failsAsChunk: false,
     errorClass: OpenAI.APIError,
     endsItself: false,
   },
@@ -202,6 +218,7 @@ export const SDK_CASES: readonly SdkCase[] = [
       });
       return run(agent, question, { stream: true, signal });
     },
+    failsAsChunk: false,
     errorClass: Error,
     endsItself: false,
   },
@@ -219,6 +236,7 @@ export const SDK_CASES: readonly SdkCase[] = [
       });
       return agent.stream(question, { maxSteps: 3, ...(signal ? { abortSignal: signal } : {}) });
     },
+    failsAsChunk: true,
     errorClass: Error,
     endsItself: true,
   },
@@ -238,6 +256,7 @@ export const SDK_CASES: readonly SdkCase[] = [
         onError: (error) => (error instanceof Error ? error.message : String(error)),
       });
     },
+    failsAsChunk: true,
     errorClass: Error,
     endsItself: true,
   },
