@@ -113,6 +113,7 @@ export class EventSink {
     this.state.calledTool = false;
   }
 
+  /** Add `event` as it is (empty text dropped, repeated segments collapsed; `done` flushes held bytes first). */
   push(event: StreamEvent): void {
     if ((event.type === "delta" || event.type === "reasoning") && event.text === "") return;
     if (event.type === "segment" && this.state.lastEvent === "segment") return;

@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type ChunkState, chunkToEvents, createChunkState } from "../../shared/sources/index.js";
 import type { StreamEvent } from "../../shared/types.js";
+import { anyString, markdownish } from "../format/arbitraries.js";
 import { runs } from "./collect.js";
 
 function feed(chunks: readonly unknown[], state: ChunkState = createChunkState()): StreamEvent[] {
@@ -344,19 +345,17 @@ describe("every vendor's encoding of one answer", () => {
       ),
   };
 
-  // Text as models write it: markup, tables, emoji with joiners and flags, other scripts.
-  const text = fc.oneof(
-    fc.string({ unit: "grapheme", minLength: 1, maxLength: 30 }),
-    fc.constantFrom(
-      "| a | b |\n|---|---|\n",
-      "```js\nx\n```",
-      "👨‍👩‍👧",
-      "🇺🇦",
-      "**",
-      "東京",
-      "\u200d",
-    ),
-  );
+  // Text as models write it, worst cases included: unbalanced Markdown, tables, HTML, flags and
+  // ZWJ emoji, lone surrogates, and now and then a long run of it.
+  const text = fc
+    .oneof(
+      { weight: 8, arbitrary: anyString },
+      {
+        weight: 1,
+        arbitrary: fc.array(markdownish, { minLength: 20, maxLength: 60 }).map((p) => p.join("")),
+      },
+    )
+    .filter((t) => t !== "");
   const step: fc.Arbitrary<Step> = fc.oneof(
     text.map((t) => ({ text: t })),
     text.map((t) => ({ reasoning: t })),
@@ -404,7 +403,7 @@ describe("every vendor's encoding of one answer", () => {
       const encode = encoders[name];
       if (encode === undefined) throw new Error(`no encoder ${name}`);
       fc.assert(
-        fc.property(fc.array(step, { maxLength: 40 }), (steps) => {
+        fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
           expect(shown(feed(encode(steps)))).toEqual(expected(steps));
         }),
         { numRuns: 200 },
