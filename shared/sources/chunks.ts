@@ -18,7 +18,7 @@ import { isOllamaChunk, readOllamaChunk } from "./ollama.js";
 import { isOpenAIAgentsEvent, readOpenAIAgentsEvent } from "./openai-agents.js";
 import { isChatCompletionChunk, readChatCompletionChunk } from "./openai-chat.js";
 import { isResponsesEvent, readResponsesEvent } from "./openai-responses.js";
-import { type ChunkState, EventSink, requiredText, streamError } from "./state.js";
+import { type ChunkState, EventSink, isRecord, requiredText, streamError } from "./state.js";
 
 const ACCEPTED_CHUNKS =
   'a string, a Uint8Array of UTF-8 bytes, an openai Chat Completions chunk ({ object: "chat.completion.chunk", choices }), ' +
@@ -61,7 +61,9 @@ const ACCEPTED_CHUNKS =
  * Consecutive segments collapse into one: a tool call spread over many chunks
  * gives one boundary. A `done` first releases any bytes the decoder still
  * held (a truncated character comes out as U+FFFD). An `error` chunk (AI SDK,
- * Mastra, Anthropic, Responses API) throws the error it carries.
+ * Mastra, Anthropic, Responses API), or a bare `{ error }` record as Ollama,
+ * Gemini and OpenAI-compatible servers send one on the wire, throws the error
+ * it carries.
  *
  * Where two SDKs share a shape, a field tells them apart: a Mastra chunk has a
  * `payload` and a `runId` where an AI SDK part has its fields at the top
@@ -111,6 +113,10 @@ export function chunkToEvents(chunk: unknown, state: ChunkState): StreamEvent[] 
     readOllamaChunk(record, state, out);
   } else if (isLangChainEvent(record)) {
     readLangChainEvent(record, state, out);
+  } else if (isRecord(record.error) || typeof record.error === "string") {
+    // A failure as the wire sends it, read by a flow straight off the HTTP stream: Ollama's
+    // `{ error: "..." }` line, an OpenAI-compatible or Gemini `{ error: { message, ... } }` record.
+    throw streamError(record.error);
   } else {
     throw unsupportedChunk(chunk);
   }

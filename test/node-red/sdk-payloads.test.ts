@@ -7,6 +7,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { StreamResult } from "../../shared/result.js";
+import { startOllamaServer } from "../support/ollama-server.js";
 import {
   chunksOf,
   FAILING,
@@ -66,6 +67,40 @@ describe.each(SDK_CASES)("$name chunks as msg.payload", (sdk) => {
       expect(result.text).toBe("The first half made it.");
     }
     expect(visibleTexts(h.emulator, CHAT)).toEqual(["The first half made it."]);
+  });
+});
+
+describe("Ollama's NDJSON read straight off HTTP, one parsed line per msg.payload", () => {
+  /** What a flow without the SDK does: POST /api/chat, split the body into lines, parse each. */
+  async function ndjsonLines(baseURL: string): Promise<unknown[]> {
+    const response = await fetch(`${baseURL}/api/chat`, {
+      method: "POST",
+      body: JSON.stringify({ model: "llama-test", messages: [{ role: "user", content: "Hi" }] }),
+    });
+    const body = await response.text();
+    return body
+      .split("\n")
+      .filter((line) => line !== "")
+      .map((line) => JSON.parse(line) as unknown);
+  }
+
+  it("streams the reply and ends it at the done line", async () => {
+    vendor = await startOllamaServer([{ reasoning: "Easy." }, { text: "Four" }, { text: "." }]);
+    const h = await loadHarness();
+    for (const line of await ndjsonLines(vendor.baseURL)) h.send({ payload: line, chatId: CHAT });
+    const result = (await waitFor(() => h.results[0])).payload as StreamResult;
+    expect(visibleTexts(h.emulator, CHAT)).toEqual(["Four."]);
+    expect(result.reasoning).toBe("Easy.");
+  });
+
+  it("an error line mid-stream: what arrived is persisted and the error goes to Catch", async () => {
+    vendor = await startOllamaServer(FAILING);
+    const h = await loadHarness();
+    for (const line of await ndjsonLines(vendor.baseURL)) h.send({ payload: line, chatId: CHAT });
+    const caught = await waitFor(() => h.caught[0]);
+    expect((caught.error as { message: string }).message).toContain("model overloaded");
+    expect(visibleTexts(h.emulator, CHAT)).toEqual(["The first half made it."]);
+    expect(h.results).toEqual([]);
   });
 });
 

@@ -58,6 +58,17 @@ describe("shapes two SDKs share", () => {
     expect(() => feed([{ type: "error", errorText: "UI says no" }])).toThrow("UI says no");
   });
 
+  it("throws a bare error record as the wire sends it (Ollama, Gemini, OpenAI-compatible), after what came before", () => {
+    const state = createChunkState();
+    expect(
+      feed([{ model: "m", message: { role: "assistant", content: "Half" }, done: false }], state),
+    ).toEqual([{ type: "delta", text: "Half" }]);
+    expect(() => chunkToEvents({ error: "model crashed" }, state)).toThrow("model crashed");
+    expect(() => feed([{ error: { code: 500, message: "Internal", status: "INTERNAL" } }])).toThrow(
+      "Internal",
+    );
+  });
+
   it("reads a streamgram reasoning event and AI SDK v4's reasoning part alike", () => {
     expect(
       feed([
