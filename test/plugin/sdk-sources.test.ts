@@ -4,8 +4,10 @@
  * message stream, each streaming from a local server that speaks its
  * vendor's protocol, into a real grammY bot talking to the emulator.
  */
+import Anthropic from "@anthropic-ai/sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import { partialResultOf, type StreamResult } from "../../grammy-plugin/index.js";
+import { startAnthropicServer } from "../support/anthropic-server.js";
 import type { Script } from "../support/protocol-server.js";
 import {
   FAILING,
@@ -73,6 +75,34 @@ describe.each(SDK_CASES)("$name into ctx.streamReply", (sdk) => {
     expect(messages).toEqual(["The first half made it."]);
     expect(partialResultOf(error)?.messages.map((m) => m.text)).toEqual([
       "The first half made it.",
+    ]);
+  });
+});
+
+describe("an SDK helper that collects the final message", () => {
+  it("Anthropic's MessageStream: after ctx.streamReply, stream.finalMessage() still has the tool call", async () => {
+    vendor = await startAnthropicServer([
+      { text: "Let me check." },
+      { toolCall: { name: "weather", arguments: '{"city":"Oslo"}', id: "toolu_1" } },
+    ]);
+    const client = new Anthropic({ apiKey: "test", baseURL: vendor.baseURL, maxRetries: 0 });
+    const bot = createStreamBot(servers.emulator, { plugin: { format: "plain" } });
+    let final: Anthropic.Message | undefined;
+    bot.on("message:text", async (ctx) => {
+      const stream = client.messages.stream({
+        model: "claude-test",
+        max_tokens: 1024,
+        messages: [{ role: "user", content: ctx.msg.text }],
+      });
+      await ctx.streamReply(stream);
+      // The app's tool loop reads the call from the final message.
+      final = await stream.finalMessage();
+    });
+    await bot.handleUpdate(servers.emulator.sendUserMessage(CHAT, "Weather in Oslo?"));
+    expect(final?.stop_reason).toBe("tool_use");
+    expect(final?.content.at(-1)).toMatchObject({ type: "tool_use", input: { city: "Oslo" } });
+    expect(servers.emulator.visibleMessages(CHAT).map((m) => m.versions.at(-1)?.text)).toEqual([
+      "Let me check.",
     ]);
   });
 });
