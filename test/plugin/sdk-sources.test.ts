@@ -84,6 +84,8 @@ describe("an SDK helper that collects the final message", () => {
     vendor = await startAnthropicServer([
       { text: "Let me check." },
       { toolCall: { name: "weather", arguments: '{"city":"Oslo"}', id: "toolu_1" } },
+      // The connection stays open a moment after message_stop.
+      { delay: 50 },
     ]);
     const client = new Anthropic({ apiKey: "test", baseURL: vendor.baseURL, maxRetries: 0 });
     const bot = createStreamBot(servers.emulator, { plugin: { format: "plain" } });

@@ -82,7 +82,11 @@ describe("@anthropic-ai/sdk messages.create({ stream: true })", () => {
   });
 
   it("closes the HTTP request at once when the signal aborts while a read is pending", async () => {
-    const client = await clientFor([{ text: "Thinking about it" }, { delay: 60_000 }]);
+    const client = await clientFor([
+      { text: "Thinking about it" },
+      { delay: 60_000 },
+      { text: "never" },
+    ]);
     const stream = await client.messages.create({ ...request, stream: true });
     const controller = new AbortController();
     const seen: string[] = [];
@@ -137,7 +141,7 @@ describe("@anthropic-ai/sdk messages.stream() (MessageStream)", () => {
   });
 
   it("aborts the MessageStream's request when the signal aborts", async () => {
-    const client = await clientFor([{ text: "Slow" }, { delay: 60_000 }]);
+    const client = await clientFor([{ text: "Slow" }, { delay: 60_000 }, { text: "never" }]);
     const stream = client.messages.stream(request);
     const controller = new AbortController();
     for await (const event of toStreamEvents(stream, controller.signal)) {

@@ -6,7 +6,8 @@
  * `content_block_start` / `content_block_delta` (`text_delta`,
  * `thinking_delta` + `signature_delta`, `input_json_delta`) /
  * `content_block_stop`, a `ping`, `message_delta` with the stop reason and
- * `message_stop`. An error mid-stream is an `event: error` record.
+ * `message_stop`. An error mid-stream is an `event: error` record. Delays at
+ * the end of a script are played after `message_stop`, the response still open.
  *
  * @example
  * const server = await startAnthropicServer([{ text: "Hi" }]);
@@ -93,7 +94,11 @@ function* messageRecords(
     if (index === 0) yield sse({ type: "ping" });
   }
 
-  for (const step of steps) {
+  // Delays after the last step are played after message_stop: the response stays open a while,
+  // as on a slow connection, so a client that stops reading at message_stop is seen doing so.
+  let lastContent = steps.length;
+  while (lastContent > 0 && "delay" in (steps[lastContent - 1] ?? {})) lastContent -= 1;
+  for (const step of steps.slice(0, lastContent)) {
     if ("delay" in step) {
       yield { delay: step.delay };
     } else if ("text" in step) {
@@ -143,4 +148,5 @@ function* messageRecords(
     usage: { output_tokens: 42 },
   });
   yield sse({ type: "message_stop" });
+  for (const step of steps.slice(lastContent)) yield step as { delay: number };
 }
