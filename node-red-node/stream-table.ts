@@ -10,7 +10,7 @@ import type { StreamConsumer } from "../shared/consumer.js";
 import type { StreamHub } from "../shared/hub.js";
 import type { PlatformUpdate, StreamOptions } from "../shared/options.js";
 import type { StreamResult } from "../shared/result.js";
-import { type ChunkState, chunkToEvents, createChunkState } from "../shared/sources.js";
+import { type ChunkState, chunkToEvents, createChunkState } from "../shared/sources/index.js";
 import type { StreamEvent } from "../shared/types.js";
 import { type StreamInput, show } from "./input.js";
 import type { DoneFunction, NodeMessage } from "./red.js";
@@ -166,10 +166,15 @@ export class StreamTable {
           `streamgram: msg.payload must be text or an LLM stream chunk. ${error.message}`,
         );
       }
-      // The chunk reported a failure of the model (an AI SDK or OpenAI error part).
+      // The chunk reported a failure of the model (an AI SDK, Mastra or OpenAI error part).
       if (!entry) throw error;
       entry.lastMsg = msg;
-      this.finish(entry, (consumer) => consumer.failSource(error), msgDone);
+      // SDKs send more parts after their error part (finish-step, finish): the stream stays in
+      // the table as ended, dropping them, until its done, an abort or the idle timeout.
+      entry.msgDone = msgDone;
+      entry.ended = true;
+      entry.consumer.failSource(error);
+      this.touch(entry);
       return;
     }
     if (events.length === 0) {

@@ -7,7 +7,7 @@ import { resolveStreamOptions, type StreamOptions } from "./options.js";
 import { type RedisSharing, validateRedisSharing } from "./redis/connection.js";
 import { RedisCoordination } from "./redis/coordination.js";
 import type { StreamResult } from "./result.js";
-import { type StreamSourceInput, toStreamEvents } from "./sources.js";
+import { type StreamSourceInput, toStreamEvents } from "./sources/index.js";
 import { TELEGRAM_TEXT_LIMIT } from "./split.js";
 
 /** The note recovery appends to a message whose process died mid-stream. */

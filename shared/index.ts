@@ -43,7 +43,7 @@ export {
 export { createRedisClient } from "./redis/connect.js";
 export type { RedisClient, RedisSharing } from "./redis/connection.js";
 export { partialResultOf, type StreamResult, type StreamStats } from "./result.js";
-export * from "./sources.js";
+export * from "./sources/index.js";
 export {
   entityLimitOffset,
   lastGraphemeBoundary,

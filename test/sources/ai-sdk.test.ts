@@ -5,7 +5,7 @@
 import { createOpenAI } from "@ai-sdk/openai";
 import { isStepCount, jsonSchema, streamText, tool } from "ai";
 import { afterEach, describe, expect, it } from "vitest";
-import { toStreamEvents } from "../../shared/sources.js";
+import { toStreamEvents } from "../../shared/sources/index.js";
 import {
   type OpenAIScript,
   type OpenAIServer,

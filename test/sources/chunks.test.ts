@@ -4,7 +4,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type ChunkState, chunkToEvents, createChunkState } from "../../shared/sources.js";
+import { type ChunkState, chunkToEvents, createChunkState } from "../../shared/sources/index.js";
 import type { StreamEvent } from "../../shared/types.js";
 import { runs, visibleText } from "./collect.js";
 

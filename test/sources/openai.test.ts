@@ -4,7 +4,7 @@
  */
 import OpenAI from "openai";
 import { afterEach, describe, expect, it } from "vitest";
-import { toStreamEvents } from "../../shared/sources.js";
+import { toStreamEvents } from "../../shared/sources/index.js";
 import {
   type OpenAIScript,
   type OpenAIServer,

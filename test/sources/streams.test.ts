@@ -5,7 +5,7 @@
 import { Readable } from "node:stream";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type StreamSource, toStreamEvents } from "../../shared/sources.js";
+import { type StreamSource, toStreamEvents } from "../../shared/sources/index.js";
 import { collect, runs, visibleText } from "./collect.js";
 
 const neverAborted = () => new AbortController().signal;
