@@ -387,6 +387,15 @@ export class StreamConsumer {
       }
     } catch (error) {
       this.controller.abort(error);
+      // A chat closed to the bot stays closed: nobody can finish its message. Anything
+      // else (a final held past its deadline) is left in the journal for recovery.
+      if (
+        error instanceof StreamDeliveryError &&
+        error.reason !== "failed" &&
+        error.reason !== "penalty_too_long"
+      ) {
+        this.hub.journal?.closed(this.chatId, this.slot.draftId);
+      }
       this.release();
       if (error instanceof StreamDeliveryError) throw error;
       throw this.deliveryError("failed", {
