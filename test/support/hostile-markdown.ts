@@ -451,6 +451,40 @@ export function hostileWorstCases(length = DEFAULT_MAX_LENGTH): Array<{
       source: fill("let x = 1;\n\n", "```ts\n"),
     },
     { name: "flags and ZWJ emoji", source: fill("🇺🇦🇯🇵👨‍👩‍👧‍👦👍🏿 ") },
+    { name: "flood of `*` then a word", source: `${fill("*").slice(0, length - 4)} end` },
+    { name: "flood of `_` then a letter", source: `${fill("_").slice(0, length - 1)}a` },
+    {
+      name: "512 half links then one long word",
+      source: `${"[a](".repeat(512)}${"b".repeat(Math.max(0, length - 2048))}`,
+    },
+    {
+      name: "nesting capped per line, deepened by indentation",
+      source: (() => {
+        const lines: string[] = [];
+        let indent = 0;
+        let size = 0;
+        while (size < length) {
+          const line = `${" ".repeat(indent)}${"- ".repeat(16)}x`;
+          size += line.length + 1;
+          if (size > length) break;
+          lines.push(line);
+          indent += 32;
+        }
+        return lines.join("\n");
+      })(),
+    },
+    {
+      name: "lazy lines under deep nesting",
+      source: `${"> ".repeat(16)}${"- ".repeat(16)}start\n${"lazy\n".repeat(Math.floor((length - 80) / 5))}`,
+    },
+    {
+      name: "table header of thousands of columns, short rows",
+      source: (() => {
+        const columns = Math.floor(length / 8);
+        const header = `${"|a".repeat(columns)}|\n${"|-".repeat(columns)}|\n`;
+        return header + "|b|\n".repeat(Math.floor((length - header.length) / 4));
+      })(),
+    },
     {
       name: "reference links defined at the end",
       source: `${fill("Claim [1] and [text][2].\n\n").slice(0, length - 64)}\n\n[1]: https://a.example\n[2]: https://b.example`,
