@@ -22,7 +22,7 @@ import { describeValue as describe } from "../../describe.js";
 import type { FormattedText } from "../../types.js";
 import type { Formatter } from "../formatter.js";
 import { wellFormedSource } from "../unicode.js";
-import { splitBlockRuns } from "./blocks.js";
+import { splitCachedRuns } from "./blocks.js";
 import { neutraliseFloods, restoreMarkers } from "./floods.js";
 import { capLineNesting, capTreeDepth } from "./nesting.js";
 import { parseMarkdown } from "./parse.js";
@@ -60,7 +60,7 @@ export const markdownFormatter: Formatter = Object.freeze({
       throw new TypeError(`source must be a string, got ${describe(source)}`);
     }
     const text = wellFormedSource(source, final).replace(/\r\n?/g, "\n");
-    const { runs, preamble } = splitBlockRuns(text);
+    const { runs, preamble } = splitCachedRuns(text);
     return joinRuns(
       runs.map(({ start, joiner }, index) => {
         const body = text.slice(start, runs[index + 1]?.start ?? text.length);

@@ -244,7 +244,8 @@ function isInline(parent: Parent): boolean {
 function asSourceText(node: Nodes, source: string, inline: boolean): Nodes {
   const start = node.position?.start.offset ?? 0;
   const end = node.position?.end.offset ?? start;
-  const value = source.slice(start, end);
+  // Without the indentation of its lines, which only said how deep they were.
+  const value = source.slice(start, end).replace(/\n[ \t]+/g, "\n");
   const text: Nodes = { type: "text", value, position: node.position };
   if (inline) return text;
   // Tables and lists want their own children: a paragraph fits in any block.
