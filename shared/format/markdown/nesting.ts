@@ -7,11 +7,13 @@
  * - {@link capLineNesting}, before parsing: on each line, past
  *   {@link MAX_LINE_NESTING} container markers (`>`, `-`, `*`, `+`, `1.`,
  *   `1)`), the next marker is escaped, so the rest of the line is text of the
- *   innermost block; and indentation wider than {@link MAX_INDENTATION}
- *   columns is cut to it. Lines inside a fenced code block at the top level
- *   are left as they are (code inside a deeply indented list item may lose
- *   indentation past 64 columns: a price for bounding the parser's work,
- *   which grows with the depth on every line).
+ *   innermost block; indentation wider than {@link MAX_INDENTATION} columns
+ *   is cut to it; and past {@link MAX_LAZY_LINES} lazy continuation lines a
+ *   blank line is put in. Each line is judged on its own (and the lazy count
+ *   restarts at every blank line), so text after a blank line is capped the
+ *   same alone as inside the whole document, which keeps block runs stable.
+ *   The price: a code line itself nested 8 markers deep, or indented past 64
+ *   columns, is changed too; no real answer has one.
  * - {@link capTreeDepth}, after parsing: nesting built over several lines
  *   (each line indented one level more) is not limited by the first step, so
  *   any node deeper than {@link MAX_TREE_DEPTH} in the tree is replaced by its
@@ -41,7 +43,7 @@ export const MAX_INDENTATION = 64;
  */
 export const MAX_LAZY_LINES = 128;
 
-const FENCE = /^ {0,3}(`{3,}|~{3,})(.*)$/;
+const FENCE = /^ {0,3}(?:`{3}|~{3})/;
 const THEMATIC_BREAK = /^(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$/;
 
 /**
@@ -51,7 +53,6 @@ const THEMATIC_BREAK = /^(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$/;
 export function capLineNesting(source: string): string {
   const pieces: string[] = [];
   let copied = 0;
-  let fence: { char: string; length: number } | undefined;
   let lineStart = 0;
   // Whether the last line was in a quote or list item, and how many lazy
   // lines (no markers, not indented) followed it.
@@ -60,21 +61,8 @@ export function capLineNesting(source: string): string {
   while (lineStart < source.length) {
     const newline = source.indexOf("\n", lineStart);
     const lineEnd = newline === -1 ? source.length : newline;
-    // Only lines long enough to hold the markers can need an edit.
-    const fenceLine = FENCE.exec(source.slice(lineStart, Math.min(lineEnd, lineStart + 64)));
-    if (fence !== undefined) {
-      const marker = fenceLine?.[1];
-      if (marker?.[0] === fence.char && marker.length >= fence.length) {
-        if (/^[ \t]*$/.test(source.slice(lineStart, lineEnd).replace(FENCE, "$2"))) {
-          fence = undefined;
-        }
-      }
-    } else if (fenceLine?.[1] !== undefined) {
-      const marker = fenceLine[1];
-      if (!(marker[0] === "`" && source.slice(lineStart, lineEnd).slice(3).includes("`"))) {
-        fence = { char: marker[0] ?? "`", length: marker.length };
-      }
-    } else if (isBlank(source, lineStart, lineEnd)) {
+    if (isBlank(source, lineStart, lineEnd) || FENCE.test(source.slice(lineStart, lineStart + 8))) {
+      // A blank line or a fence ends the paragraph lazy lines could continue.
       inContainer = false;
       lazyLines = 0;
     } else if (startsContainer(source, lineStart, lineEnd)) {
@@ -88,7 +76,7 @@ export function capLineNesting(source: string): string {
       inContainer = false;
       lazyLines = 0;
     }
-    if (fence === undefined && lineEnd - lineStart > MAX_LINE_NESTING) {
+    if (lineEnd - lineStart > MAX_LINE_NESTING) {
       const indent = indentationEnd(source, lineStart, lineEnd);
       if (indent !== -1) {
         pieces.push(source.slice(copied, lineStart), " ".repeat(MAX_INDENTATION));
