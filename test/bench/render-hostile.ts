@@ -12,6 +12,7 @@
  *
  *   npx tsx test/bench/render-hostile.ts             all cases, JSON on stdout
  *   npx tsx test/bench/render-hostile.ts --table     all cases, one line each
+ *   npx tsx test/bench/render-hostile.ts --table --only='flood'   cases whose name matches
  */
 
 import { spawn } from "node:child_process";
@@ -31,7 +32,16 @@ export interface HostileRenderFigures {
   longestCase: string;
   /** The longest render of an ordinary 32k answer (prose, lists, code, a table), for comparison. */
   ordinaryMs: number;
-  cases: Array<{ name: string; finalMs: number; streamingMs: number }>;
+  cases: CaseFigures[];
+}
+
+/** One case: its first final render and its longest streaming render, and what a render threw. */
+export interface CaseFigures {
+  name: string;
+  finalMs: number;
+  streamingMs: number;
+  /** The error a render threw (the time is then until it threw); the formatter should never throw. */
+  error?: string;
 }
 
 /** An ordinary answer of `length` characters: headings, prose with emphasis, a list, code, a table. */
@@ -45,31 +55,33 @@ function ordinaryAnswer(length: number): string {
   return text.slice(0, length);
 }
 
-function timed(render: () => void): number {
-  const start = performance.now();
-  render();
-  return performance.now() - start;
-}
-
 /**
  * Time the first final render of `source`, and the longest streaming render
  * of it (the whole text, and the text cut at 3/4, as a flush sees it).
  */
-function measureCase(source: string): { finalMs: number; streamingMs: number } {
+function measureCase(source: string): Omit<CaseFigures, "name"> {
+  let error: string | undefined;
+  const timed = (text: string, final: boolean) => {
+    const start = performance.now();
+    try {
+      markdownFormatter.render(text, final);
+    } catch (thrown) {
+      error ??= String(thrown);
+    }
+    return performance.now() - start;
+  };
   const streamingMs = Math.max(
-    timed(() => markdownFormatter.render(source.slice(0, Math.floor(source.length * 0.75)), false)),
-    timed(() => markdownFormatter.render(source, false)),
+    timed(source.slice(0, Math.floor(source.length * 0.75)), false),
+    timed(source, false),
   );
-  return { finalMs: timed(() => markdownFormatter.render(source, true)), streamingMs };
+  const finalMs = timed(source, true);
+  return error === undefined ? { finalMs, streamingMs } : { finalMs, streamingMs, error };
 }
 
 /** Measure every worst case in this process; `only` picks cases by name. */
 export function measureHostileRendering(only?: RegExp): HostileRenderFigures {
   for (let round = 0; round < 3; round++) {
-    for (const { source } of hostileWorstCases(2000)) {
-      markdownFormatter.render(source, true);
-      markdownFormatter.render(source, false);
-    }
+    for (const { source } of hostileWorstCases(2000)) measureCase(source);
   }
   const ordinary = measureCase(ordinaryAnswer(LENGTH));
   const cases = hostileWorstCases(LENGTH)
@@ -116,11 +128,12 @@ export function hostileRenderLines(figures: HostileRenderFigures): string {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const figures = measureHostileRendering();
+  const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length);
+  const figures = measureHostileRendering(only === undefined ? undefined : new RegExp(only, "i"));
   if (process.argv.includes("--table")) {
-    for (const { name, finalMs, streamingMs } of figures.cases) {
+    for (const { name, finalMs, streamingMs, error } of figures.cases) {
       console.log(
-        `${name.padEnd(56)} final ${finalMs.toFixed(1).padStart(8)} ms   streaming ${streamingMs.toFixed(1).padStart(8)} ms`,
+        `${name.padEnd(56)} final ${finalMs.toFixed(1).padStart(8)} ms   streaming ${streamingMs.toFixed(1).padStart(8)} ms${error === undefined ? "" : `   threw ${error}`}`,
       );
     }
     console.log(hostileRenderLines(figures));
