@@ -485,6 +485,9 @@ export function hostileWorstCases(length = DEFAULT_MAX_LENGTH): Array<{
         return header + "|b|\n".repeat(Math.floor((length - header.length) / 4));
       })(),
     },
+    { name: "setext headings with no blank line between", source: fill("Title\n===\n") },
+    { name: "a quote of thousands of paragraphs", source: fill("> a\n>\n") },
+    { name: "hard line breaks", source: fill("a\\\n") },
     {
       name: "reference links defined at the end",
       source: `${fill("Claim [1] and [text][2].\n\n").slice(0, length - 64)}\n\n[1]: https://a.example\n[2]: https://b.example`,

@@ -10,10 +10,11 @@
  * 5 ms for a 12k answer. The cache changes no result: the output depends on
  * the source alone.
  *
- * Hostile input (see `nesting.ts`, `floods.ts`, `wide-tables.ts`): nesting
- * is capped before and after parsing, tables wider than 64 columns and
- * delimiter floods are rendered as the text they are, so every run renders
- * in time linear in its length. Should a run still fail
+ * Hostile input (see `nesting.ts`, `floods.ts`, `wide-tables.ts`,
+ * `setext.ts`): nesting is capped before and after parsing; tables wider
+ * than 64 columns, setext headings past 32 in a row and delimiter floods are
+ * rendered as the text they are, so a run renders in time about linear in
+ * its length. Should a run still fail
  * to render, or render to more than {@link MAX_OUTPUT_FACTOR} times its
  * length, it is shown as plain text: rendering never throws.
  */
@@ -28,6 +29,7 @@ import { neutraliseFloods, restoreMarkers } from "./floods.js";
 import { capLineNesting, capTreeDepth } from "./nesting.js";
 import { parseMarkdown } from "./parse.js";
 import { renderMarkdownTree } from "./render-tree.js";
+import { capSetextHeadings } from "./setext.js";
 import { closeOpenInline, holdBackUnfinishedSyntax } from "./streaming-tail.js";
 import { capTableColumns } from "./wide-tables.js";
 
@@ -90,7 +92,8 @@ function parseSafely(source: string): {
   tree: Root;
   finish: (tree: Root, parsed: string) => Root;
 } {
-  const { text, hidden } = neutraliseFloods(capTableColumns(capLineNesting(source)));
+  const capped = capSetextHeadings(capTableColumns(capLineNesting(source)));
+  const { text, hidden } = neutraliseFloods(capped);
   const finish = (tree: Root, parsed: string) => {
     const capped = capTreeDepth(tree, parsed);
     return hidden ? restoreMarkers(capped) : capped;
