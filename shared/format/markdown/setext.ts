@@ -5,9 +5,10 @@
  * underlines with no blank line between them, {@link capSetextHeadings}
  * escapes the underline, and the line shows as text.
  *
- * The count restarts at every blank line, so text after a blank line is
- * treated the same alone as inside the whole document (block runs stay
- * stable), and answers whose headings are set apart by blank lines, as
+ * The count restarts at every blank line and every list item in column 0
+ * (where block runs may start), so text after a run start is treated the
+ * same alone as inside the whole document (block runs stay stable), and
+ * answers whose headings are set apart by blank lines, as
  * models write them, are never touched.
  */
 
@@ -16,6 +17,7 @@ export const MAX_SETEXT_HEADINGS = 32;
 
 const UNDERLINE = /^ {0,3}(?:=+|-+)[ \t]*$/;
 const BLANK = /^[ \t]*$/;
+const LIST_ITEM = /^(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)/;
 
 /** Escape every setext underline past the cap; returns `source` itself when none is. */
 export function capSetextHeadings(source: string): string {
@@ -28,7 +30,7 @@ export function capSetextHeadings(source: string): string {
     const lineEnd = newline === -1 ? source.length : newline;
     // An underline is short; a long line is neither blank nor one, mostly.
     const line = source.slice(lineStart, Math.min(lineEnd, lineStart + 256));
-    if (BLANK.test(line) && lineEnd - lineStart <= 256) underlines = 0;
+    if ((BLANK.test(line) && lineEnd - lineStart <= 256) || LIST_ITEM.test(line)) underlines = 0;
     else if (
       lineEnd - lineStart <= 256 &&
       UNDERLINE.test(line) &&
