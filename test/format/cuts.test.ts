@@ -34,6 +34,20 @@ const sorted = (rendered: FormattedText) => ({
   ),
 });
 
+/** Text past each of the formatter's caps (see nesting.ts, floods.ts, setext.ts, wide-tables.ts). */
+const overTheCaps = fc.constantFrom(
+  "a\n=\n".repeat(40),
+  "- a\n---\n".repeat(20),
+  `> a\n${"lazy\n".repeat(140)}`,
+  `- a\n${"lazy\n".repeat(140)}`,
+  "*a ".repeat(600),
+  "[a] ".repeat(600),
+  `${"|a".repeat(70)}|\n${"|-".repeat(70)}|\n|b|\n`,
+  "- - - - - - - - - - - - x",
+  "> > > > > > > > > > > > x",
+  `${" ".repeat(80)}- x`,
+);
+
 /** Text that has arrived: hostile parts and Markdown-ish pieces, line endings `\n`. */
 const arrived = fc
   .array(
@@ -43,6 +57,7 @@ const arrived = fc
         hostilePart({ maxLength: 200 }),
         markdownish,
         listish,
+        overTheCaps,
       ),
       fc.constantFrom("\n\n", "\n", "\n\n\n", ""),
     ),
@@ -57,6 +72,7 @@ const arrived = fc
 /** Whatever arrives later, including definitions for earlier references. */
 const later = fc.oneof(
   hostilePart({ maxLength: 300 }),
+  overTheCaps,
   markdownish,
   listish,
   fc.constantFrom("\n[1]: https://a.example\n", "\n\n[a]: https://a.example", "\n===", "\n---"),

@@ -27,7 +27,7 @@ import {
 } from "../support/hostile-markdown.js";
 
 /** Rendered text is at most this many times its source... */
-const OUTPUT_FACTOR = 4;
+const OUTPUT_FACTOR = 6;
 /** ...plus this many units. */
 const OUTPUT_SLACK = 64;
 
