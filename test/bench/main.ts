@@ -18,6 +18,7 @@ import { parseArgs } from "node:util";
 import { CONTENDERS } from "./contenders/index.js";
 import { measureCoreInChildProcess } from "./core-throughput.js";
 import { type EmulatorThread, hostEmulator } from "./emulator-host.js";
+import { hostileRenderLines, measureHostileRenderingInChildProcess } from "./render-hostile.js";
 import { type BenchReport, coreLines, LEGEND, markdownTable, textTable } from "./report.js";
 import { runScenarios } from "./run.js";
 import { selectScenarios } from "./scenarios.js";
@@ -77,6 +78,11 @@ async function main(): Promise<void> {
   console.log(`${elapsed()}  measuring the core alone (child process with --expose-gc)`);
   const core = await measureCoreInChildProcess();
   console.log(coreLines(core));
+  console.log(
+    `${elapsed()}  measuring the Markdown formatter on hostile 32k answers (child process)`,
+  );
+  const hostileRender = await measureHostileRenderingInChildProcess();
+  console.log(hostileRenderLines(hostileRender));
 
   const host = await hostEmulator({ timeScale: options.timeScale }, options.thread);
   const loop = monitorEventLoopDelay({ resolution: 10 });
@@ -100,10 +106,12 @@ async function main(): Promise<void> {
     durationSeconds: (performance.now() - began) / 1000,
     cells,
     core,
+    hostileRender,
   };
   await host.close();
 
   console.log(`\n${textTable(cells)}\n\n${LEGEND}\n\n${coreLines(core)}`);
+  console.log(hostileRenderLines(hostileRender));
   console.log(
     `event loop delay p99/max: bench ${report.loopDelay.bench.p99.toFixed(0)}/${report.loopDelay.bench.max.toFixed(0)} ms, ` +
       `emulator ${report.loopDelay.emulator.p99.toFixed(0)}/${report.loopDelay.emulator.max.toFixed(0)} ms`,

@@ -4,6 +4,7 @@
  */
 
 import type { CoreFigures } from "./core-throughput.js";
+import type { HostileRenderFigures } from "./render-hostile.js";
 import type { CellFigures } from "./run.js";
 
 /** Everything one run of the bench found, as written to `bench-results/`. */
@@ -18,6 +19,8 @@ export interface BenchReport {
   durationSeconds: number;
   cells: CellFigures[];
   core?: CoreFigures;
+  /** The Markdown formatter's longest render of a hostile 32k answer (`render-hostile.ts`). */
+  hostileRender?: HostileRenderFigures;
 }
 
 const COLUMNS = [

@@ -1,8 +1,16 @@
 /**
  * Splitting a Markdown source into runs that render the same alone as inside
- * the whole document, so a long answer need not be parsed again from the
- * start on every flush: finished runs are rendered once and remembered, only
- * the last one is rendered anew.
+ * the whole document.
+ *
+ * Two uses, two functions over one scan:
+ * - {@link splitBlockRuns}: places where a message may be cut. Its run starts
+ *   are stable: for a run start `b` of `source` and any text `more`,
+ *   rendering `source + more` gives the rendering of `source.slice(0, b)`,
+ *   the joiner, then the rendering of `(source + more).slice(b)` (a side
+ *   that renders empty takes no joiner). Nothing that arrives later can
+ *   change how the text before `b` renders.
+ * - {@link splitCachedRuns}: finer runs for the formatter's cache of
+ *   rendered runs, exact for `source` as it is now.
  *
  * Runs start, outside fenced code blocks, at:
  * - a line after a blank line, in column 0, that is not a list item: it always
@@ -14,12 +22,18 @@
  *   are joined by a line break (lists are always shown tight);
  * - a list item in column 0 after a blank line that starts a new list.
  *
- * Link reference definitions (`[id]: url`) turn `[text][id]` anywhere into a
- * link: simple top-level ones are collected and given to every run as a
- * preamble (which renders nothing). A source with anything less simple, a
- * definition inside a container or an HTML block that may span blank lines
- * (`<!--`, `<pre`, `<script`...), is kept in one piece: not splitting is
- * always correct, it only costs time.
+ * Link reference definitions (`[id]: url`) turn `[text][id]` and `[id]`
+ * anywhere, before or after them, into links. For the cache, simple
+ * top-level ones are collected and given to every run as a preamble (which
+ * renders nothing). For cuts, a definition may still arrive at any time, so
+ * no run starts after a line holding a `]` that is not a task box (`[x]`) or
+ * the end of a well-formed inline link (`](url)`, which needs no definition). A source with
+ * anything less simple, a definition inside a container or an HTML block
+ * that may span blank lines (`<!--`, `<pre`, `<script`...), is kept in one
+ * piece: not splitting is always correct, it only costs time.
+ *
+ * Run starts are offsets in the text the formatter renders: line endings
+ * `\r\n` and `\r` already turned into `\n`.
  */
 import { parseMarkdown } from "./parse.js";
 
@@ -47,6 +61,7 @@ const BLANK = /^[ \t]*$/;
 const FENCE = /^ {0,3}(`{3,}|~{3,})(.*)$/;
 /** Something that may be a link reference definition, anywhere. */
 const DEFINITION_LIKE = /^[ \t>*+\-\d.)]*\[[^\]\n]+\]:/;
+const DEFINITION_LIKE_ANYWHERE = new RegExp(DEFINITION_LIKE.source, "m");
 /** A complete one-line definition at the top level: `[id]: url "title"`. */
 const SIMPLE_DEFINITION =
   /^ {0,3}\[[^[\]\n]+\]:[ \t]*\S+(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^)\n]*\)))?[ \t]*$/;
@@ -118,13 +133,40 @@ function startRunsAt(
   return bullet !== undefined || number === 1 ? next(number + 1) : "unknown";
 }
 
-/** Find the runs of `source`; line endings must already be `\n`. */
+/**
+ * A `]` followed by what is surely an inline link's `(destination "title")`:
+ * an inline link needs no definition, and nothing later can change it.
+ */
+const INLINE_LINK_END =
+  /\]\((?:<[^<>\n]*>|[^\s()<>]*(?:\([^\s()<>]*\)[^\s()<>]*)*)(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'))?[ \t]*\)/g;
+const TASK_BOX = /^[ \t>]*(?:[-*+]|\d{1,9}[.)])[ \t]+\[[ xX]\](?=[ \t]|$)/;
+
+/**
+ * The stable runs of `source` (line endings must already be `\n`): where a
+ * message may be cut so that no later text changes the part before the cut.
+ * `preamble` is always "". See the module comment.
+ */
 export function splitBlockRuns(source: string): BlockRuns {
+  return findRuns(source, true);
+}
+
+/**
+ * The runs of `source` as it is now (line endings must already be `\n`),
+ * with the link reference definitions every run needs: finer than
+ * {@link splitBlockRuns}, for caching rendered runs.
+ */
+export function splitCachedRuns(source: string): BlockRuns {
+  return findRuns(source, false);
+}
+
+function findRuns(source: string, stable: boolean): BlockRuns {
   const whole: BlockRuns = { runs: [{ start: 0, joiner: "\n\n" }], preamble: "" };
   if (LONG_HTML_BLOCK.test(source)) return whole;
   const runs: BlockRun[] = [{ start: 0, joiner: "\n\n" }];
   const definitions: string[] = [];
-  let fence: { char: string; length: number } | undefined;
+  // An open fence; `item` is the content column of the list item it is in,
+  // if any: a line indented less ends the item, and the fence with it.
+  let fence: { char: string; length: number; item?: number } | undefined;
   let list: ListState = "none";
   let previous: LineKind = "blank";
   let lineStart = 0;
@@ -134,6 +176,9 @@ export function splitBlockRuns(source: string): BlockRuns {
     const line = source.slice(lineStart, lineEnd);
     const fenceLine = FENCE.exec(line);
     let kind: LineKind = BLANK.test(line) ? "blank" : "other";
+    if (fence?.item !== undefined && kind === "other" && indentation(line) < fence.item) {
+      fence = undefined;
+    }
     if (fence !== undefined) {
       // Inside a fence only its closing line matters: same character, at
       // least as long, nothing after it.
@@ -155,6 +200,10 @@ export function splitBlockRuns(source: string): BlockRuns {
         // no longer clear.
         list = "unknown";
       }
+      if (stable && referenceLike(line)) {
+        // Runs may start up to this line, not after it.
+        return { runs: distinct(runs.filter((run) => run.start <= lineStart)), preamble: "" };
+      }
       if (DEFINITION_LIKE.test(line)) {
         // A definition cannot interrupt a paragraph; anything less plain than
         // a one-line definition after a blank line or another definition is
@@ -163,23 +212,48 @@ export function splitBlockRuns(source: string): BlockRuns {
         definitions.push(line);
         kind = "definition";
       }
-      // An indented fence (inside a list item) is tracked all the same: at
-      // worst that means fewer runs.
       const marker = fenceLine?.[1];
       if (marker !== undefined && !(marker[0] === "`" && fenceLine?.[2]?.includes("`"))) {
         fence = { char: marker[0] ?? "`", length: marker.length };
+        const indent = indentation(line);
+        if (indent > 0 && typeof list === "object" && indent >= list.contentColumn) {
+          fence.item = list.contentColumn;
+        } else if (indent > 0 && list !== "none") {
+          // In a list item or not: where the fence ends is not clear, and
+          // no run starts after it. A definition after it would be missed.
+          const rest = source.slice(lineEnd);
+          if (!stable && DEFINITION_LIKE_ANYWHERE.test(rest)) return whole;
+          return withPreamble(runs, stable ? [] : definitions, whole);
+        }
       }
     }
     previous = kind;
     lineStart = lineEnd + 1;
   }
-  if (definitions.length === 0) return { runs, preamble: "" };
+  return withPreamble(runs, definitions, whole);
+}
+
+/** The runs with the definitions as their preamble, or `whole` if the parser disagrees they are. */
+function withPreamble(runs: BlockRun[], definitions: string[], whole: BlockRuns): BlockRuns {
+  if (definitions.length === 0) return { runs: distinct(runs), preamble: "" };
   // The parser has the last word on what a valid definition is.
   const preamble = `${definitions.join("\n")}\n\n`;
   const parsed = parseMarkdown(preamble).children;
   const allDefinitions =
     parsed.length === definitions.length && parsed.every((node) => node.type === "definition");
-  return allDefinitions ? { runs, preamble } : whole;
+  return allDefinitions ? { runs: distinct(runs), preamble } : whole;
+}
+
+/** The runs without a second run at 0 (the first line after the start counts as after a blank line). */
+function distinct(runs: BlockRun[]): BlockRun[] {
+  return runs.filter((run, index) => index === 0 || run.start > 0);
+}
+
+/** Whether `line` holds a `]` that a definition arriving later could turn into a link. */
+function referenceLike(line: string): boolean {
+  const task = TASK_BOX.exec(line);
+  const rest = task === null ? line : line.slice(task[0].length);
+  return rest.replace(INLINE_LINK_END, "").includes("]");
 }
 
 /** The column where a line's text starts, tabs expanded to multiples of 4. */

@@ -9,20 +9,50 @@
  * on a flush only the last run, the one still growing, is parsed: about 2 to
  * 5 ms for a 12k answer. The cache changes no result: the output depends on
  * the source alone.
+ *
+ * Hostile input (see `nesting.ts`, `floods.ts`, `wide-tables.ts`,
+ * `setext.ts`): nesting is capped before and after parsing; tables wider
+ * than 64 columns, setext headings past 32 in a row and delimiter floods are
+ * rendered as the text they are, so a run renders in time about linear in
+ * its length. Should a run still fail
+ * to render, or render to more than {@link MAX_OUTPUT_FACTOR} times its
+ * length, it is shown as plain text: rendering never throws.
  */
 
+import type { Root } from "mdast";
 import { describeValue as describe } from "../../describe.js";
 import type { FormattedText } from "../../types.js";
 import type { Formatter } from "../formatter.js";
 import { wellFormedSource } from "../unicode.js";
-import { splitBlockRuns } from "./blocks.js";
+import { splitCachedRuns } from "./blocks.js";
+import { neutraliseFloods, restoreMarkers } from "./floods.js";
+import { capLineNesting, capTreeDepth } from "./nesting.js";
 import { parseMarkdown } from "./parse.js";
 import { renderMarkdownTree } from "./render-tree.js";
+import { capSetextHeadings } from "./setext.js";
 import { closeOpenInline, holdBackUnfinishedSyntax } from "./streaming-tail.js";
+import { capTableColumns } from "./wide-tables.js";
 
 /** How many finished runs to remember; a few chats' worth of long answers. */
 const CACHE_SIZE = 2000;
+/**
+ * How many UTF-16 units of source and rendered text the remembered runs may
+ * hold together (about 16 MB as JavaScript strings), however long the runs.
+ */
+const CACHE_CHARACTERS = 8_000_000;
 const finishedRuns = new Map<string, FormattedText>();
+let cachedCharacters = 0;
+
+/**
+ * A run renders to at most this many times its source length plus
+ * {@link MAX_OUTPUT_SLACK} units; a run that would render longer is shown as
+ * plain text instead. With the caps of `nesting.ts` and `table.ts` no
+ * rendering comes near it (the most is about 5: one-character lines of a
+ * list item indented 8 spaces); it is a last line of defence.
+ */
+export const MAX_OUTPUT_FACTOR = 6;
+/** See {@link MAX_OUTPUT_FACTOR}. */
+export const MAX_OUTPUT_SLACK = 16;
 
 /**
  * Renders CommonMark + GFM (see `render-tree.ts` for how each construct
@@ -36,12 +66,14 @@ export const markdownFormatter: Formatter = Object.freeze({
       throw new TypeError(`source must be a string, got ${describe(source)}`);
     }
     const text = wellFormedSource(source, final).replace(/\r\n?/g, "\n");
-    const { runs, preamble } = splitBlockRuns(text);
+    const { runs, preamble } = splitCachedRuns(text);
     return joinRuns(
       runs.map(({ start, joiner }, index) => {
-        const run = preamble + text.slice(start, runs[index + 1]?.start ?? text.length);
+        const body = text.slice(start, runs[index + 1]?.start ?? text.length);
         const last = index === runs.length - 1;
-        return { joiner, rendered: last && !final ? renderUnfinished(run) : renderFinished(run) };
+        const rendered =
+          last && !final ? renderUnfinished(preamble, body) : renderFinished(preamble, body);
+        return { joiner, rendered };
       }),
     );
   },
@@ -56,10 +88,30 @@ export const markdownFormatter: Formatter = Object.freeze({
 
 /** Render Markdown that is complete, in one piece, without the run cache (tests compare against it). */
 export function renderMarkdownDocument(source: string): FormattedText {
-  return renderMarkdownTree(parseMarkdown(source));
+  return renderMarkdownTree(parseSafely(source).tree);
 }
 
-function renderFinished(run: string): FormattedText {
+/**
+ * Parse with nesting capped and floods hidden; `text` is what the tree's
+ * positions refer to, `finish` makes a tree of `text` (or of `text` with
+ * closers appended) safe to render.
+ */
+function parseSafely(source: string): {
+  text: string;
+  tree: Root;
+  finish: (tree: Root, parsed: string) => Root;
+} {
+  const capped = capSetextHeadings(capTableColumns(capLineNesting(source)));
+  const { text, hidden } = neutraliseFloods(capped);
+  const finish = (tree: Root, parsed: string) => {
+    const capped = capTreeDepth(tree, parsed);
+    return hidden ? restoreMarkers(capped) : capped;
+  };
+  return { text, tree: finish(parseMarkdown(text), text), finish };
+}
+
+function renderFinished(preamble: string, body: string): FormattedText {
+  const run = preamble + body;
   const cached = finishedRuns.get(run);
   if (cached !== undefined) {
     // Refresh its place in the eviction order.
@@ -67,20 +119,53 @@ function renderFinished(run: string): FormattedText {
     finishedRuns.set(run, cached);
     return cached;
   }
-  const rendered = renderMarkdownDocument(run);
-  finishedRuns.set(run, rendered);
-  if (finishedRuns.size > CACHE_SIZE) {
-    const oldest = finishedRuns.keys().next();
-    if (!oldest.done) finishedRuns.delete(oldest.value);
-  }
+  const rendered = guarded(body, () => renderMarkdownDocument(run));
+  remember(run, rendered);
   return rendered;
 }
 
-function renderUnfinished(run: string): FormattedText {
-  const kept = holdBackUnfinishedSyntax(run);
-  const tree = parseMarkdown(kept);
-  const closed = closeOpenInline(kept, tree);
-  return renderMarkdownTree(closed === kept ? tree : parseMarkdown(closed));
+/** Cache a finished run, evicting the oldest past the count or the character bound. */
+function remember(run: string, rendered: FormattedText): void {
+  finishedRuns.set(run, rendered);
+  cachedCharacters += run.length + rendered.text.length;
+  while (finishedRuns.size > CACHE_SIZE || cachedCharacters > CACHE_CHARACTERS) {
+    const oldest = finishedRuns.entries().next();
+    if (oldest.done) break;
+    const [key, value] = oldest.value;
+    finishedRuns.delete(key);
+    cachedCharacters -= key.length + value.text.length;
+  }
+}
+
+/** How many runs and characters the finished-run cache holds now (for tests and the bench). */
+export function finishedRunCacheSize(): { runs: number; characters: number } {
+  return { runs: finishedRuns.size, characters: cachedCharacters };
+}
+
+function renderUnfinished(preamble: string, body: string): FormattedText {
+  return guarded(body, () => {
+    const kept = holdBackUnfinishedSyntax(preamble + body);
+    const { text, tree, finish } = parseSafely(kept);
+    const closed = closeOpenInline(text, tree);
+    // The closers added are fewer than a flood: `closed` needs no new check.
+    return renderMarkdownTree(closed === text ? tree : finish(parseMarkdown(closed), closed));
+  });
+}
+
+/**
+ * Run `render` for the run `body`; if it throws or renders to more than
+ * {@link MAX_OUTPUT_FACTOR} times the body, show the body as plain text.
+ */
+function guarded(body: string, render: () => FormattedText): FormattedText {
+  try {
+    const rendered = render();
+    if (rendered.text.length <= MAX_OUTPUT_FACTOR * body.length + MAX_OUTPUT_SLACK) {
+      return rendered;
+    }
+  } catch {
+    // Shown as plain text below: a renderer bug must not fail the reply.
+  }
+  return { text: body.trim(), entities: [] };
 }
 
 /** Join rendered runs as their blocks would be joined in one document; copies every entity. */

@@ -40,3 +40,29 @@ const treeBuilders = gfmFromMarkdown().filter((extension) => !("transforms" in e
 export function parseMarkdown(source: string): Root {
   return fromMarkdown(source, { extensions: syntax, mdastExtensions: treeBuilders });
 }
+
+/** The inline constructs, whose parsing is what can be super-linear. */
+const inlineConstructs = [
+  "attention",
+  "autolink",
+  "characterEscape",
+  "characterReference",
+  "codeText",
+  "hardBreakEscape",
+  "htmlText",
+  "labelEnd",
+  "labelStartImage",
+  "labelStartLink",
+  "strikethrough",
+];
+
+const blockSyntax = [...syntax, { disable: { null: inlineConstructs } }];
+
+/**
+ * Parse only the blocks of `source`: paragraphs, headings and table cells
+ * hold their source as one text node, inline syntax unparsed. Linear in the
+ * text; used to find which blocks hold a delimiter flood.
+ */
+export function parseMarkdownBlocks(source: string): Root {
+  return fromMarkdown(source, { extensions: blockSyntax, mdastExtensions: treeBuilders });
+}

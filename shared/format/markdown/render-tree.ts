@@ -6,8 +6,10 @@
  * - headings are bold lines;
  * - bullets are `•`, `◦`, `▪` by depth, ordered items `1.`, task items
  *   `☐`/`☑`; lines of a nested list or an item's later lines are indented by
- *   two spaces per level (lists are always shown tight, so a list never
- *   re-flows when a blank line shows up between items mid-stream);
+ *   two spaces per level, up to {@link MAX_INDENTED_LEVELS} levels (deeper
+ *   lists line up with the last indented one, so deep nesting cannot grow
+ *   the text by the square of its depth); lists are always shown tight, so a
+ *   list never re-flows when a blank line shows up between items mid-stream;
  * - code blocks and tables are `pre` blocks, block quotes `blockquote`
  *   entities, turned `expandable_blockquote` when longer than 200 UTF-16
  *   units or 4 lines; neither is indented inside a list (Telegram draws them
@@ -38,6 +40,8 @@ import { layoutTable } from "./table.js";
 /** Bullets for list depth 0, 1 and 2 or more. */
 const BULLETS = ["•", "◦", "▪"] as const;
 const THEMATIC_BREAK = "———";
+/** Nested lists are indented two spaces per level up to this many levels. */
+export const MAX_INDENTED_LEVELS = 4;
 /** A block quote longer than this (in UTF-16 units) or {@link QUOTE_MAX_LINES} is folded. */
 const QUOTE_MAX_LENGTH = 200;
 const QUOTE_MAX_LINES = 4;
@@ -171,7 +175,7 @@ function renderList(node: List, context: RenderContext): void {
       marker = node.ordered ? `${marker} ${box}` : box;
     }
     out.appendMarker(marker);
-    out.indented("  ", () => {
+    out.indented(depth < MAX_INDENTED_LEVELS ? "  " : "", () => {
       const first = item.children[0];
       // A code block, quote, table or nested list starts on the line below the marker.
       if (first !== undefined && first.type !== "paragraph" && first.type !== "heading") {

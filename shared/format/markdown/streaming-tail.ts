@@ -30,9 +30,17 @@
 import type { Heading, Nodes, Paragraph, Root } from "mdast";
 import { canOpen } from "./flanking.js";
 
-const TRAILING_DELIMITERS = /[*_`~|[\\#]+$/;
+/** Characters a trailing run of which could still become syntax. */
+const DELIMITER_CHARACTERS = new Set(["*", "_", "`", "~", "|", "[", "\\", "#"]);
 const TRAILING_CHARACTER_REFERENCE = /&#?[A-Za-z0-9]{0,32}$/;
 const TRAILING_AUTOLINK = /<(?:[A-Za-z][A-Za-z0-9+.-]*(?::[^\s<>]*)?)?$/;
+/** How far back a half autolink or character reference is looked for. */
+const TAIL_WINDOW = 2048;
+/**
+ * Rounds of removal at most: real text needs two or three; a flood of
+ * alternating tails (`&<&<…`) stops here and shows what is left.
+ */
+const MAX_ROUNDS = 16;
 /** Block quote markers, list markers and indentation at the start of a line. */
 const CONTAINER_PREFIX = /^[ \t]*(?:>|[-*+](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$))/;
 /** What may be left of a line that is only markers: a list number, heading hashes, a task box, a rule. */
@@ -41,26 +49,45 @@ const FENCE_START = /^(?:`{3,}|~{3,})/;
 
 /**
  * Remove the tail of `text` that could still turn into syntax (see the module
- * comment), repeating until nothing more is removed.
+ * comment), repeating until nothing more is removed. Linear in the text: each
+ * round looks at the tail and the last line only.
  */
 export function holdBackUnfinishedSyntax(text: string): string {
   let kept = text;
-  for (;;) {
+  for (let round = 0; round < MAX_ROUNDS; round++) {
     const before = kept;
-    kept = kept.replace(TRAILING_CHARACTER_REFERENCE, "").replace(TRAILING_AUTOLINK, "");
-    const delimiters = TRAILING_DELIMITERS.exec(kept);
-    if (delimiters !== null) {
-      kept = kept.slice(0, delimiters.index);
+    kept = withoutTail(kept, TRAILING_CHARACTER_REFERENCE);
+    kept = withoutTail(kept, TRAILING_AUTOLINK);
+    const delimiters = trailingDelimiters(kept);
+    if (delimiters < kept.length) {
+      const run = kept.charAt(delimiters);
+      kept = kept.slice(0, delimiters);
       // `![` is the start of an image: hold back its `!` too.
-      if (delimiters[0].startsWith("[") && kept.endsWith("!")) kept = kept.slice(0, -1);
+      if (run === "[" && kept.endsWith("!")) kept = kept.slice(0, -1);
     }
     // A `!` starting a word can only be the start of an image.
-    if (/(?:^|\s)!$/.test(kept)) kept = kept.slice(0, -1);
+    if (kept.endsWith("!") && (kept.length === 1 || /\s/.test(kept.charAt(kept.length - 2)))) {
+      kept = kept.slice(0, -1);
+    }
     const lineStart = kept.lastIndexOf("\n") + 1;
     if (isUnfinishedLine(kept.slice(lineStart))) kept = kept.slice(0, lineStart);
     if (kept === before) break;
   }
   return holdBackTableHeader(kept);
+}
+
+/** Where the trailing run of delimiter characters of `text` starts (its length when none). */
+function trailingDelimiters(text: string): number {
+  let start = text.length;
+  while (start > 0 && DELIMITER_CHARACTERS.has(text.charAt(start - 1))) start--;
+  return start;
+}
+
+/** `text` without the match of `pattern` (anchored at the end) within its last {@link TAIL_WINDOW} units. */
+function withoutTail(text: string, pattern: RegExp): string {
+  const offset = Math.max(0, text.length - TAIL_WINDOW);
+  const match = pattern.exec(offset === 0 ? text : text.slice(offset));
+  return match === null ? text : text.slice(0, offset + match.index);
 }
 
 /** A last line (no newline yet) whose meaning is still open. */
@@ -113,6 +140,10 @@ export function closeOpenInline(text: string, tree: Root): string {
   const end = block?.position?.end.offset;
   if (block === undefined || start === undefined || end === undefined) return text;
 
+  // Index of the block's last non-space character: a `]` there or after
+  // ends the text so far.
+  let lastVisible = end - 1;
+  while (lastVisible > start && /\s/.test(text.charAt(lastVisible))) lastVisible--;
   const openers: Opener[] = [];
   let cut: number | undefined; // where a pending link's `](…` begins
   let link: Opener | undefined; // the `[` of that pending link
@@ -135,7 +166,10 @@ export function closeOpenInline(text: string, tree: Root): string {
         const marker = runAt(text, i);
         const before = i === start ? undefined : text.charAt(i - 1);
         const after = text.charAt(i + marker.length) || undefined;
-        if (canOpen(char, before, after) && (char !== "~" || marker.length === 2)) {
+        // A run longer than three (`____`) is no emphasis a model means to
+        // close; closing it would nest emphasis as deep as the run is long.
+        const plausible = char === "~" ? marker.length === 2 : marker.length <= 3;
+        if (canOpen(char, before, after) && plausible) {
           openers.push({ kind: char === "~" ? "strikethrough" : "emphasis", at: i, marker });
         }
         i += marker.length - 1;
@@ -160,7 +194,7 @@ export function closeOpenInline(text: string, tree: Root): string {
         const bracket = openers[index];
         if (bracket === undefined) continue;
         const rest = text.slice(i + 1, end);
-        if (rest.trim() === "" || (rest.startsWith("(") && !hasClosingParenthesis(rest))) {
+        if (i >= lastVisible || (rest.startsWith("(") && !hasClosingParenthesis(rest))) {
           cut = i; // `[text]` or `[text](half-url`: may still become a link
           link = bracket;
           break scan;

@@ -12,6 +12,11 @@
  */
 import { codePointLength } from "../unicode.js";
 
+/** Aligned tables may be this many times as long as their unaligned rows (plus {@link PADDING_SLACK}). */
+export const MAX_PADDING_FACTOR = 2;
+/** Small tables are always aligned. */
+const PADDING_SLACK = 512;
+
 /** Alignment of one column, as GFM's delimiter row says (`:--`, `--:`, `:-:`). */
 export type ColumnAlign = "left" | "right" | "center" | null | undefined;
 
@@ -19,15 +24,28 @@ export type ColumnAlign = "left" | "right" | "center" | null | undefined;
  * Lay out `rows` (the header row first, then the body rows; cells as plain
  * single-line text) into aligned lines joined by "\n". Rows with fewer cells
  * are padded with empty cells; lines carry no trailing spaces.
+ *
+ * When padding would make the layout more than {@link MAX_PADDING_FACTOR}
+ * times as long as the cells written out (one very wide cell in a long
+ * table, a header of hundreds of columns), the rows are shown unaligned
+ * instead: cells joined by ` | `, without padding or trailing empty cells.
  */
 export function layoutTable(
   rows: readonly (readonly string[])[],
   align: readonly ColumnAlign[],
 ): string {
-  const columns = Math.max(0, ...rows.map((row) => row.length));
+  // Rows may have any number of cells: the work is one pass over the cells.
   const widths: number[] = [];
-  for (let column = 0; column < columns; column++) {
-    widths.push(Math.max(1, ...rows.map((row) => codePointLength(row[column] ?? ""))));
+  for (const row of rows) {
+    row.forEach((cell, column) => {
+      widths[column] = Math.max(widths[column] ?? 1, codePointLength(cell));
+    });
+  }
+  const unaligned = rows.map((row) => trimEmptyCells(row).join(" | "));
+  const unalignedLength = unaligned.reduce((sum, line) => sum + line.length + 1, 0);
+  const alignedLength = (rows.length + 1) * (widths.reduce((sum, width) => sum + width + 3, 0) + 1);
+  if (alignedLength > MAX_PADDING_FACTOR * unalignedLength + PADDING_SLACK) {
+    return unaligned.join("\n");
   }
   const line = (row: readonly string[]) =>
     widths
@@ -39,6 +57,13 @@ export function layoutTable(
     lines.splice(1, 0, widths.map((width) => "-".repeat(width)).join("-|-"));
   }
   return lines.join("\n");
+}
+
+/** The row without its trailing empty cells. */
+function trimEmptyCells(row: readonly string[]): readonly string[] {
+  let end = row.length;
+  while (end > 0 && row[end - 1] === "") end--;
+  return row.slice(0, end);
 }
 
 function pad(cell: string, width: number, align: ColumnAlign): string {
