@@ -24,7 +24,7 @@ import { describeValue as describe } from "../../describe.js";
 import type { FormattedText } from "../../types.js";
 import type { Formatter } from "../formatter.js";
 import { wellFormedSource } from "../unicode.js";
-import { splitCachedRuns } from "./blocks.js";
+import { splitBlockRuns, splitCachedRuns } from "./blocks.js";
 import { neutraliseFloods, restoreMarkers } from "./floods.js";
 import { capLineNesting, capTreeDepth } from "./nesting.js";
 import { parseMarkdown } from "./parse.js";
