@@ -562,11 +562,28 @@ export class StreamConsumer {
   ): Promise<void> {
     const slot = this.slot;
     const { text } = step;
+    const ctx = this.transportContext();
     if (text.text.length === 0) {
+      if (step.end !== undefined) {
+        // What comes before the cut shows nothing (an empty code block, say): this
+        // message goes on from the cut, keeping what the chat already shows of it.
+        slot.start = step.end;
+        slot.prefix = step.nextPrefix;
+        return;
+      }
+      // The segment ended as nothing, though a preview showed something: take it away.
+      if (this.mode === "edit" && slot.messageId !== undefined && !slot.noId) {
+        const outcome = await call("deleteMessage", {
+          chat_id: this.chatId,
+          message_id: slot.messageId,
+        });
+        if (!outcome.ok && outcome.failure.kind !== "message_gone") {
+          return this.recover(outcome.failure, "deleteMessage");
+        }
+      }
       this.advance(step);
       return;
     }
-    const ctx = this.transportContext();
     const editing = this.mode === "edit" && slot.messageId !== undefined && !slot.noId;
     const method = editing ? "editMessageText" : transport.sendMethod(this.rich);
     const payload = editing

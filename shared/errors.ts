@@ -83,7 +83,11 @@ export function classifyApiError(err: unknown, method = ""): ApiFailure {
   if (code === 403) return failure("forbidden");
   if (code >= 500) return failure("server");
   if (text.includes("message is not modified")) return failure("not_modified");
-  if (text.includes("message to edit not found") || text.includes("message can't be edited")) {
+  if (
+    text.includes("message to edit not found") ||
+    text.includes("message to delete not found") ||
+    text.includes("message can't be edited")
+  ) {
     return failure("message_gone");
   }
   if (

@@ -30,6 +30,8 @@ export interface CutInput {
   fits(text: FormattedText): boolean;
   /** The message's room in UTF-16 units. */
   room: number;
+  /** Whether `source` is all of the message's text; if not, a cut never takes all of it. */
+  complete?: boolean;
 }
 
 /** A cut: the message ends at `end` of its source and shows `text`. */
@@ -75,7 +77,8 @@ export function findCut(input: CutInput): Cut {
 /** Cut inside the block that starts at `from`, shorter each time until it fits. */
 function cutInsideBlock(input: CutInput, from: number): Cut | undefined {
   const { source, render, fits, room } = input;
-  let length = Math.min(source.length - from, room);
+  const reach = source.length - from - (input.complete === false ? 1 : 0);
+  let length = Math.min(reach, room);
   for (let attempt = 0; attempt < ATTEMPTS && length >= 1; attempt++) {
     const end = from + splitAtBoundary(source.slice(from, from + length + 1), length);
     const text = render(end);

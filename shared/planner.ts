@@ -30,6 +30,8 @@ const DRAFT_KEEPALIVE_MS = 20_000;
 const TYPING_REFRESH_MS = 4_500;
 /** Reasoning shown above an answer takes at most this share of a message. */
 const REASONING_SHARE = 0.5;
+/** A message's source is rendered in a window of this many times its room, doubled as needed. */
+const WINDOW_FACTOR = 2;
 /** A table header carried into the next message takes at most this share of it. */
 const CONTINUATION_SHARE = 0.25;
 
@@ -101,9 +103,11 @@ export interface PlanInput {
 
 /** The current message rendered, as planning sees it. */
 interface View {
-  /** The message's source: carried prefix and its own text. */
+  /** The message's source: carried prefix and its own text (or the first part of it, see `complete`). */
   source: string;
   final: boolean;
+  /** Whether `source` holds the message's whole text so far, or only a window on its start. */
+  complete: boolean;
   text: FormattedText;
 }
 
@@ -169,6 +173,12 @@ export class Planner {
     return entityLimitOffset(text.entities) === undefined;
   }
 
+  /**
+   * The current message rendered: its source from its start, but only as much
+   * as can matter: a window of twice the message's room, doubled while its
+   * rendering still fits (markup and link targets take no room), so a flush
+   * costs work in proportion to a message, not to the rest of the answer.
+   */
   private view(input: PlanInput, segment: Segment): View {
     const { slot } = input;
     const key = [
@@ -183,12 +193,16 @@ export class Planner {
       input.limit,
     ].join("|");
     if (this.cache?.segment === segment && this.cache.key === key) return this.cache.view;
-    const source = slot.prefix + segment.source.slice(slot.start);
-    const view = {
-      source,
-      final: segment.ended,
-      text: this.render(input, segment, source, segment.ended),
-    };
+    const room = segment.ended ? input.limit : input.limit - this.options.cursor.length;
+    const rest = segment.source.length - slot.start;
+    let view: View;
+    for (let window = WINDOW_FACTOR * input.limit; ; window *= 2) {
+      const complete = window >= rest;
+      const source = slot.prefix + segment.source.slice(slot.start, slot.start + window);
+      const final = segment.ended && complete;
+      view = { source, final, complete, text: this.render(input, segment, source, final) };
+      if (complete || !this.fits(view.text, room)) break;
+    }
     this.cache = { key, segment, view };
     return view;
   }
@@ -270,6 +284,7 @@ export class Planner {
         render,
         fits: (text) => this.fits(text, room),
         room,
+        complete: view.complete,
       });
     } catch (error) {
       if (slot.plain) throw error;

@@ -107,7 +107,13 @@ export class FakeTelegram implements BotApi {
         text,
       };
     }
-    if (method === "deleteMessage") return true;
+    if (method === "deleteMessage") {
+      const message = this.messages.find((m) => m.messageId === payload.message_id);
+      if (!message || message.deleted)
+        throw new TelegramError(400, "Bad Request: message to delete not found");
+      message.deleted = true;
+      return true;
+    }
     throw new TelegramError(404, "Not Found");
   }
 
