@@ -30,7 +30,10 @@ export interface CutInput {
   fits(text: FormattedText): boolean;
   /** The message's room in UTF-16 units. */
   room: number;
-  /** Whether `source` is all of the message's text; if not, a cut never takes all of it. */
+  /**
+   * Whether `source` is all the message will ever have (the stream has ended);
+   * if not, a cut never takes all of it: its last word may still grow.
+   */
   complete?: boolean;
 }
 

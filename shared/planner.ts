@@ -284,7 +284,7 @@ export class Planner {
         render,
         fits: (text) => this.fits(text, room),
         room,
-        complete: view.complete,
+        complete: view.final,
       });
     } catch (error) {
       if (slot.plain) throw error;

@@ -15,6 +15,7 @@ import { StreamHub } from "../../shared/hub.js";
 import type { MessageEntity } from "../../shared/types.js";
 import { settle } from "../support/drive.js";
 import { FakeTelegram } from "../support/fake-telegram.js";
+import { hostileMarkdown } from "../support/hostile-markdown.js";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
@@ -213,6 +214,28 @@ describe("replies longer than a message", () => {
         },
       ),
       { numRuns: 60 },
+    );
+  }, 300_000);
+
+  it("never fail, and never leave a cursor or change a finished message, on any hostile answer", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        hostileMarkdown({ maxLength: 6000 }).chain((text) =>
+          fc.record({
+            text: fc.constant(text),
+            parts: chunked(text),
+            chatId: fc.constantFrom(42, -100),
+            pace: fc.integer({ min: 0, max: 400 }),
+            textLimit: fc.constantFrom(512, 4096),
+          }),
+        ),
+        async (run) => {
+          const { tg, result } = await stream(run);
+          checkMessages(tg, run.textLimit);
+          expect(result.text).toBe(run.text);
+        },
+      ),
+      { numRuns: 40 },
     );
   }, 300_000);
 
