@@ -1,11 +1,19 @@
 import type { BotApi } from "./bot-api.js";
 import { BotBudget, type Clock, systemClock } from "./budget.js";
 import { StreamConsumer } from "./consumer.js";
+import { ExpiringSet } from "./expiring-set.js";
 import { type RateLimits, resolveLimits } from "./limits.js";
 import { resolveStreamOptions, type StreamOptions } from "./options.js";
 import type { StreamResult } from "./result.js";
 import { type StreamSourceInput, toStreamEvents } from "./sources.js";
 import { TELEGRAM_TEXT_LIMIT } from "./split.js";
+
+/**
+ * How long a chat where drafts were refused keeps getting edits instead
+ * (scaled by `timeScale`), and how many such chats are remembered at most.
+ */
+const NO_DRAFTS_TTL_MS = 60 * 60_000;
+const NO_DRAFTS_CAPACITY = 10_000;
 
 /** Options of a {@link StreamHub}. */
 export interface StreamHubOptions {
@@ -46,7 +54,8 @@ export class StreamHub {
   readonly callTimeoutMs: number;
   private readonly defaults: StreamOptions;
   private draftSeq: number;
-  private readonly noDrafts = new Set<string>();
+  /** Chats where drafts proved unavailable: bounded, and each forgotten after an hour. */
+  private readonly noDrafts: ExpiringSet;
   private readonly drafts = new Map<string, StreamConsumer>();
   private readonly active = new Set<StreamConsumer>();
 
@@ -58,6 +67,7 @@ export class StreamHub {
     if (typeof api?.call !== "function")
       throw new TypeError("StreamHub needs a BotApi: an object with call(method, payload)");
     this.clock = options.clock ?? systemClock;
+    const clock = this.clock;
     this.budget = new BotBudget({
       limits: resolveLimits(options.limits),
       timeScale: options.timeScale ?? 1,
@@ -70,6 +80,9 @@ export class StreamHub {
       );
     }
     this.textLimit = textLimit;
+    this.noDrafts = new ExpiringSet(NO_DRAFTS_CAPACITY, this.budget.scaled(NO_DRAFTS_TTL_MS), () =>
+      clock.now(),
+    );
     const callTimeoutMs = options.callTimeoutMs ?? 30_000;
     if (typeof callTimeoutMs !== "number" || !(callTimeoutMs > 0)) {
       throw new RangeError(`callTimeoutMs must be a positive number, got ${String(callTimeoutMs)}`);
@@ -163,12 +176,20 @@ export class StreamHub {
     for (const [key, owner] of this.drafts) if (owner === consumer) this.drafts.delete(key);
   }
 
-  /** @internal */
+  /**
+   * @internal Whether drafts were refused in `chatId` within the last hour
+   * (scaled): the consumer then streams by edits.
+   */
   draftsUnsupported(chatId: number | string): boolean {
     return this.noDrafts.has(String(chatId));
   }
 
-  /** @internal */
+  /**
+   * @internal Remember that `chatId` refused drafts: only for an answer that
+   * means "drafts are not available here" (the consumer decides which). The
+   * memory expires after an hour (scaled) and holds at most 10,000 chats, the
+   * least recently refused going first.
+   */
   rememberNoDrafts(chatId: number | string): void {
     this.noDrafts.add(String(chatId));
   }

@@ -1,0 +1,347 @@
+/**
+ * The local rate budget of one bot: the queue of calls waiting for a slot, the
+ * chats' budgets and the bot-wide one.
+ */
+import type { RateLimits } from "../limits.js";
+import {
+  BACKOFF_FACTOR,
+  type BudgetKind,
+  type BudgetPriority,
+  ChatBudget,
+  MAX_SLOWDOWN,
+  RECOVERY_FACTOR,
+} from "./chat.js";
+import { type Clock, systemClock } from "./clock.js";
+import { type CallRecord, RateBucket, scaleLimits } from "./history.js";
+
+/** Penalties are honoured with this much to spare, so clock skew never lands a call early. */
+const PENALTY_MARGIN_MS = 50;
+/**
+ * A chat that got a 429 is remembered (its slowdown) this long after its
+ * penalty ended, unscaled; after that, unused, it is forgotten like any other.
+ */
+const PENALTY_MEMORY_MS = 10 * 60_000;
+/** Below this many chats the budget never sweeps: they cost nothing worth the scan. */
+const SWEEP_FLOOR = 256;
+
+/** A granted call. */
+export interface BudgetSlot {
+  /** The call's reply or failure arrived (idempotent). */
+  settle(): void;
+}
+
+interface Waiter {
+  chat: ChatBudget;
+  kind: BudgetKind;
+  priority: BudgetPriority;
+  seq: number;
+  resolve: (slot: BudgetSlot) => void;
+  reject: (reason: unknown) => void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+
+/** Options of {@link BotBudget}. */
+export interface BotBudgetOptions {
+  limits: RateLimits;
+  /** Multiplies every window and every `retry_after`; tests use e.g. 0.02. Default 1. */
+  timeScale?: number;
+  clock?: Clock;
+}
+
+/**
+ * The single rate budget of one bot: every stream and every streamgram call of
+ * the process draws on it, so several streams to one chat can never add up past
+ * the chat's limit, and all chats together stay under the bot's global limit.
+ *
+ * Callers `acquire` a slot right before a call and build the call's payload
+ * after the slot is granted, so whatever text arrived while they waited goes
+ * out in that one call (latest wins; no stale queue).
+ *
+ * A chat's budget lives as long as anyone uses it: every `chat()` is paired
+ * with a `release()`, and only a chat with no user, nobody waiting, no call in
+ * any window and no recent penalty is forgotten. So two streams to one chat,
+ * however far apart and however long one stalls, always share one budget; and
+ * a bot that has talked to 100,000 chats keeps only the recent ones.
+ */
+export class BotBudget {
+  private readonly limits: RateLimits;
+  private readonly timeScale: number;
+  private readonly clock: Clock;
+  private readonly chats = new Map<string, ChatBudget>();
+  /** Chats whose penalty has not ended yet: the bot-wide rule looks at these. */
+  private readonly penalized = new Set<ChatBudget>();
+  private readonly global = new RateBucket();
+  /** No call to any chat before this time: Telegram penalised the whole bot. */
+  private globalPenaltyUntil = 0;
+  /** 1 normally; grows after a bot-wide 429 so it does not recur. */
+  private globalSlowdown = 1;
+  private waiters: Waiter[] = [];
+  private seq = 0;
+  /** Acquires and releases since the last sweep. */
+  private sinceSweep = 0;
+  private timer: unknown;
+  private timerAt = Number.POSITIVE_INFINITY;
+
+  constructor(options: BotBudgetOptions) {
+    const scale = options.timeScale ?? 1;
+    if (!(scale > 0) || !Number.isFinite(scale)) {
+      throw new RangeError(`timeScale must be a positive number, got ${options.timeScale}`);
+    }
+    this.timeScale = scale;
+    this.clock = options.clock ?? systemClock;
+    this.limits = scaleLimits(options.limits, scale);
+  }
+
+  /**
+   * The budget of one chat (topics share their chat's budget), for one user:
+   * call {@link release} once when done with it. Every caller that asks for
+   * the same chat while another still holds it gets the same object.
+   */
+  chat(chatId: number | string, isPrivate: boolean): ChatBudget {
+    const key = String(chatId);
+    let chat = this.chats.get(key);
+    if (!chat) {
+      chat = new ChatBudget(key, isPrivate);
+      this.chats.set(key, chat);
+    }
+    chat.users++;
+    return chat;
+  }
+
+  /**
+   * Done with a chat's budget (once per {@link chat} call). The chat is
+   * forgotten later, once no one uses it and its calls have left every window.
+   */
+  release(chat: ChatBudget): void {
+    if (chat.users > 0) chat.users--;
+    this.maybeSweep();
+  }
+
+  /** How many chats the budget remembers (for tests and monitoring of bounded state). */
+  get chatCount(): number {
+    return this.chats.size;
+  }
+
+  /**
+   * Wait for a slot of `kind` in `chat` and the bot's global budget, then take it.
+   * Finals are granted before previews that wait for the same chat.
+   * Rejects with the signal's reason if `signal` aborts first.
+   *
+   * Call the returned slot's `settle()` when the call's reply (or failure)
+   * arrives: until then the call counts as arriving at any moment.
+   */
+  acquire(
+    chat: ChatBudget,
+    kind: BudgetKind,
+    priority: BudgetPriority,
+    signal?: AbortSignal,
+  ): Promise<BudgetSlot> {
+    return new Promise<BudgetSlot>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      this.adopt(chat);
+      const waiter: Waiter = { chat, kind, priority, seq: this.seq++, resolve, reject };
+      if (signal) {
+        waiter.signal = signal;
+        waiter.onAbort = () => {
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          chat.waiting--;
+          reject(signal.reason);
+        };
+        signal.addEventListener("abort", waiter.onAbort, { once: true });
+      }
+      chat.waiting++;
+      this.enqueue(waiter);
+      this.grant();
+      this.maybeSweep();
+    });
+  }
+
+  /**
+   * Record a 429 for `chat`: no call to it before `retryAfterMs` (scaled) has
+   * passed, and pace it slower from now on so the penalty does not recur.
+   */
+  penalize(chat: ChatBudget, retryAfterMs: number): void {
+    const now = this.clock.now();
+    const until = now + retryAfterMs * this.timeScale + PENALTY_MARGIN_MS;
+    this.adopt(chat);
+    // A 429 does not say whether the chat or the whole bot is penalised. Two chats
+    // penalised at once means the bot is: then no chat may call before it ends,
+    // because every call made during a penalty lengthens it.
+    for (const other of this.penalized) {
+      if (other.penaltyUntil <= now) this.penalized.delete(other);
+      else if (other !== chat) {
+        this.globalPenaltyUntil = Math.max(this.globalPenaltyUntil, until, other.penaltyUntil);
+        this.globalSlowdown = Math.min(MAX_SLOWDOWN, this.globalSlowdown * BACKOFF_FACTOR);
+        this.global.drain(this.limits.global, now);
+      }
+    }
+    chat.penaltyUntil = Math.max(chat.penaltyUntil, until);
+    this.penalized.add(chat);
+    chat.slowdown = Math.min(MAX_SLOWDOWN, chat.slowdown * BACKOFF_FACTOR);
+    chat.message.drain(chat.budgetOf("message", this.limits), now);
+    chat.draft.drain(this.limits.draft, now);
+    this.grant();
+  }
+
+  /** A call to `chat` succeeded: let a slowed chat recover its pace gradually. */
+  succeeded(chat: ChatBudget): void {
+    chat.slowdown = Math.max(1, chat.slowdown * RECOVERY_FACTOR);
+    this.globalSlowdown = Math.max(1, this.globalSlowdown * RECOVERY_FACTOR);
+  }
+
+  /** Milliseconds until `chat` may be called again because of a penalty (0 if none). */
+  penaltyRemaining(chat: ChatBudget): number {
+    return Math.max(0, Math.max(chat.penaltyUntil, this.globalPenaltyUntil) - this.clock.now());
+  }
+
+  /** Scale a real duration the same way the limits are scaled (for keep-alives and timeouts). */
+  scaled(ms: number): number {
+    return ms * this.timeScale;
+  }
+
+  /** How many callers are waiting for a slot. */
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
+  /**
+   * Make sure `chat` is the budget this bot keeps for its key. A caller that
+   * kept a chat past its last `release()` gets it back into the map rather than
+   * a second budget for the same chat.
+   */
+  private adopt(chat: ChatBudget): void {
+    if (!this.chats.has(chat.key)) this.chats.set(chat.key, chat);
+  }
+
+  /** Insert in order: finals first, then by arrival. */
+  private enqueue(waiter: Waiter): void {
+    let i = this.waiters.length;
+    while (i > 0) {
+      const before = this.waiters[i - 1] as Waiter;
+      if (rank(before.priority) <= rank(waiter.priority)) break;
+      i--;
+    }
+    this.waiters.splice(i, 0, waiter);
+  }
+
+  private globalAvailableAt(now: number): number {
+    return Math.max(
+      this.global.availableAt(this.limits.global, now, this.globalSlowdown, true),
+      this.globalPenaltyUntil,
+    );
+  }
+
+  private grant(): void {
+    const now = this.clock.now();
+    let nextAt = Number.POSITIVE_INFINITY;
+    const remaining: Waiter[] = [];
+    // A chat/kind whose first waiter could not go blocks the later ones of that
+    // chat/kind, so a preview never overtakes a final of the same chat.
+    const blocked = new Set<string>();
+    // The bot-wide budget is the same for every waiter: while it says "not yet",
+    // nobody goes, and a thousand waiting streams cost one check.
+    let globalAt = this.globalAvailableAt(now);
+    for (const waiter of this.waiters) {
+      if (globalAt > now) {
+        remaining.push(waiter);
+        continue;
+      }
+      const key = `${waiter.chat.key}:${waiter.kind}`;
+      if (blocked.has(key)) {
+        remaining.push(waiter);
+        continue;
+      }
+      const at = waiter.chat.availableAt(waiter.kind, waiter.priority, now, this.limits);
+      if (at > now) {
+        blocked.add(key);
+        remaining.push(waiter);
+        nextAt = Math.min(nextAt, at);
+        continue;
+      }
+      const records = [
+        waiter.chat.bucket(waiter.kind).take(waiter.chat.budgetOf(waiter.kind, this.limits), now),
+        this.global.take(this.limits.global, now),
+      ];
+      globalAt = this.globalAvailableAt(now);
+      this.hand(waiter, records);
+    }
+    if (globalAt > now && remaining.length > 0)
+      nextAt = Math.min(nextAt, Math.max(globalAt, now + 1));
+    this.waiters = remaining;
+    this.schedule(nextAt);
+  }
+
+  /** Give `waiter` its slot, made of `records`. */
+  private hand(waiter: Waiter, records: CallRecord[]): void {
+    waiter.chat.waiting--;
+    if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener("abort", waiter.onAbort);
+    waiter.resolve({
+      settle: () => {
+        if (records[0]?.arrivedBy !== undefined) return;
+        const at = this.clock.now();
+        for (const record of records) record.arrivedBy = at;
+        this.grant();
+      },
+    });
+  }
+
+  private schedule(at: number): void {
+    if (at === this.timerAt) return;
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = at;
+    if (at === Number.POSITIVE_INFINITY) return;
+    this.timer = this.clock.setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Number.POSITIVE_INFINITY;
+        this.grant();
+      },
+      // Whole milliseconds, rounded up: a timer that fires early would only find the call not yet due.
+      Math.max(0, Math.ceil(at - this.clock.now())),
+    );
+  }
+
+  /**
+   * Sweep once the chats outnumber the floor and a quarter of them (at least
+   * the floor) acquires or releases happened since the last sweep: amortised
+   * constant work per call, and the map stays within a small multiple of the
+   * chats used within the longest window.
+   */
+  private maybeSweep(): void {
+    this.sinceSweep++;
+    if (this.chats.size <= SWEEP_FLOOR) return;
+    if (this.sinceSweep < Math.max(SWEEP_FLOOR, this.chats.size / 4)) return;
+    this.sinceSweep = 0;
+    this.sweep(this.clock.now());
+  }
+
+  /**
+   * Forget chats nobody uses or waits for, whose calls have all left every
+   * window, and whose last penalty ended long enough ago.
+   */
+  private sweep(now: number): void {
+    const forgetPenaltyBefore = now - PENALTY_MEMORY_MS * this.timeScale;
+    for (const [key, chat] of this.chats) {
+      if (
+        chat.users === 0 &&
+        chat.waiting === 0 &&
+        (chat.penaltyUntil === 0 || chat.penaltyUntil < forgetPenaltyBefore) &&
+        chat.message.idleSince(chat.budgetOf("message", this.limits), now) &&
+        chat.draft.idleSince(this.limits.draft, now)
+      ) {
+        this.chats.delete(key);
+        this.penalized.delete(chat);
+      }
+    }
+  }
+}
+
+/** Finals wait first. */
+function rank(priority: BudgetPriority): number {
+  return priority === "final" ? 0 : 1;
+}
