@@ -1,7 +1,13 @@
 import type { Api } from "grammy";
-import { resolveLimits, StreamHub, TELEGRAM_TEXT_LIMIT } from "../shared/index.js";
+import {
+  resolveLimits,
+  StreamHub,
+  type StreamHubOptions,
+  TELEGRAM_TEXT_LIMIT,
+} from "../shared/index.js";
+import { type RedisSharing, validateRedisSharing } from "../shared/redis/connection.js";
 import { type ApiRoute, grammyBotApi } from "./bot-api.js";
-import type { HubSettings } from "./options.js";
+import type { HubSettings, RedisOption } from "./options.js";
 
 /** A bot's hub, where its calls go, and the settings it was created with. */
 interface BotStreaming {
@@ -16,6 +22,8 @@ interface ComparableSettings {
   timeScale: number;
   textLimit: number;
   callTimeoutMs: number;
+  /** The Redis client and key prefix, or undefined without Redis. */
+  redis: { client: unknown; prefix: string } | undefined;
 }
 
 /**
@@ -36,11 +44,38 @@ const NO_API = {
  * @throws TypeError or RangeError naming the wrong setting.
  */
 export function validateHubSettings(settings: HubSettings): void {
-  new StreamHub(NO_API, settings);
+  const { redis, ...rest } = settings;
+  // Check the redis option without starting to use it: no hub of a real bot yet.
+  if (redis !== undefined) validateRedisSharing(redisSharing(redis, undefined));
+  new StreamHub(NO_API, rest);
+}
+
+/**
+ * The core's {@link RedisSharing} for the `redis` option: the bot id from the
+ * option, else from `token` (the number before its colon; the token itself is
+ * never used as a key). Without a token (validation), a placeholder id.
+ * @throws TypeError when the option is neither a client nor `{ client }`.
+ */
+function redisSharing(option: RedisOption, token: string | undefined): RedisSharing {
+  if (typeof option !== "object" || option === null)
+    throw new TypeError("redis must be an ioredis client or { client, prefix?, botId? }");
+  const wrapped = "client" in option && typeof (option as { eval?: unknown }).eval !== "function";
+  const { client, prefix, botId } = wrapped
+    ? (option as { client: RedisSharing["client"]; prefix?: string; botId?: number })
+    : { client: option as RedisSharing["client"], prefix: undefined, botId: undefined };
+  const id = botId ?? (token === undefined ? 0 : token.split(":")[0]);
+  return { client, botId: id as number, ...(prefix !== undefined ? { prefix } : {}) };
+}
+
+function hubOptions(settings: HubSettings, token: string): StreamHubOptions {
+  const { redis, ...rest } = settings;
+  return redis === undefined ? rest : { ...rest, redis: redisSharing(redis, token) };
 }
 
 function comparable(settings: HubSettings): ComparableSettings {
+  const redis = settings.redis === undefined ? undefined : redisSharing(settings.redis, undefined);
   return {
+    redis: redis && { client: redis.client, prefix: redis.prefix ?? "" },
     limits: JSON.stringify(resolveLimits(settings.limits)),
     timeScale: settings.timeScale ?? 1,
     textLimit: settings.textLimit ?? TELEGRAM_TEXT_LIMIT,
@@ -68,7 +103,7 @@ export function streamHubFor(api: Api, settings: HubSettings = {}): StreamHub {
     return existing.hub;
   }
   const route: ApiRoute = { api };
-  const hub = new StreamHub(grammyBotApi(route), settings);
+  const hub = new StreamHub(grammyBotApi(route), hubOptions(settings, api.token));
   hubs.set(api.token, { hub, route, settings: comparable(settings) });
   return hub;
 }
@@ -83,6 +118,12 @@ function assertSameSettings(existing: ComparableSettings, wanted: HubSettings): 
     differs.push("textLimit");
   if (wanted.callTimeoutMs !== undefined && asked.callTimeoutMs !== existing.callTimeoutMs)
     differs.push("callTimeoutMs");
+  if (
+    wanted.redis !== undefined &&
+    (asked.redis?.client !== existing.redis?.client ||
+      asked.redis?.prefix !== existing.redis?.prefix)
+  )
+    differs.push("redis");
   if (differs.length > 0) {
     throw new Error(
       `streamgram: this bot already streams with other ${differs.join(", ")} ` +

@@ -1,4 +1,13 @@
 import { type RateLimits, resolveStreamOptions, type StreamOptions } from "../shared/index.js";
+import type { RedisClient } from "../shared/redis/connection.js";
+
+/**
+ * Redis for a bot that runs in several processes: the `ioredis` client you
+ * made (`new Redis(process.env.REDIS_URL)`), or `{ client, prefix?, botId? }`.
+ * The bot id defaults to the number before the colon of the bot's token (the
+ * token itself never reaches Redis); `prefix` goes before every key.
+ */
+export type RedisOption = RedisClient | { client: RedisClient; prefix?: string; botId?: number };
 
 /**
  * Settings of the one rate budget a bot shares across all its streams. They
@@ -27,6 +36,17 @@ export interface HubSettings {
    * Default 30 000 ms.
    */
   callTimeoutMs?: number;
+  /**
+   * Share this bot's rate budget and draft ids with its other processes
+   * (replicas, workers) through Redis, so together they keep to Telegram's
+   * limits: an `ioredis` client, or `{ client, prefix?, botId? }` (see
+   * {@link RedisOption}). Without it each process has its own budget. While
+   * Redis does not answer, streams go on with this process's share of the
+   * limits and one warning is logged per outage.
+   */
+  redis?: RedisOption;
+  /** Where warnings go (Redis unreachable). Default `console`. */
+  logger?: { warn(message: string): void };
 }
 
 /**
@@ -61,7 +81,14 @@ export interface StreamMessageOptions extends StreamOptions, HubSettings {}
 /** The plugin renders Markdown unless told otherwise: that is what LLMs write. */
 export const PLUGIN_DEFAULTS: Readonly<StreamOptions> = Object.freeze({ format: "markdown" });
 
-const HUB_SETTING_KEYS = ["limits", "timeScale", "textLimit", "callTimeoutMs"] as const;
+const HUB_SETTING_KEYS = [
+  "limits",
+  "timeScale",
+  "textLimit",
+  "callTimeoutMs",
+  "redis",
+  "logger",
+] as const;
 
 /** Options split into what the bot's hub needs and what each stream needs. */
 export interface SplitOptions {
@@ -106,7 +133,7 @@ export function splitOptions(
       );
     }
   }
-  const { limits, timeScale, textLimit, callTimeoutMs, replyTo, ...stream } =
+  const { limits, timeScale, textLimit, callTimeoutMs, redis, logger, replyTo, ...stream } =
     options as StreamingOptions;
   if (replyTo !== undefined && typeof replyTo !== "boolean") {
     throw new TypeError(`${where}: replyTo must be true or false, got ${String(replyTo)}`);
@@ -116,6 +143,8 @@ export function splitOptions(
   if (timeScale !== undefined) hub.timeScale = timeScale;
   if (textLimit !== undefined) hub.textLimit = textLimit;
   if (callTimeoutMs !== undefined) hub.callTimeoutMs = callTimeoutMs;
+  if (redis !== undefined) hub.redis = redis;
+  if (logger !== undefined) hub.logger = logger;
   try {
     resolveStreamOptions(stream, PLUGIN_DEFAULTS);
   } catch (error) {

@@ -1,9 +1,12 @@
 import type { BotApi } from "./bot-api.js";
+import { type Logger, RedisBudget } from "./budget/redis.js";
 import { BotBudget, type Clock, systemClock } from "./budget.js";
 import { StreamConsumer } from "./consumer.js";
 import { ExpiringSet } from "./expiring-set.js";
 import { type RateLimits, resolveLimits } from "./limits.js";
 import { resolveStreamOptions, type StreamOptions } from "./options.js";
+import { type RedisSharing, validateRedisSharing } from "./redis/connection.js";
+import { SharedDraftIds } from "./redis/draft-ids.js";
 import type { StreamResult } from "./result.js";
 import { type StreamSourceInput, toStreamEvents } from "./sources.js";
 import { TELEGRAM_TEXT_LIMIT } from "./split.js";
@@ -32,6 +35,16 @@ export interface StreamHubOptions {
    * call, such as auto-retry. Default 30 000 ms.
    */
   callTimeoutMs?: number;
+  /**
+   * Share the bot's rate budget and draft ids with its other processes
+   * through Redis: `{ client, botId, prefix? }` (see `RedisSharing`). Every
+   * call is then reserved in Redis in one round trip, so several processes
+   * together keep to Telegram's limits. While Redis does not answer, streams
+   * go on with this process's share of the limits and one warning is logged.
+   */
+  redis?: RedisSharing;
+  /** Where warnings go (Redis unreachable). Default `console`. */
+  logger?: Logger;
   /** Defaults for every stream of this hub, overridden per stream. Validated here. */
   defaults?: StreamOptions;
   /** @internal a clock for tests with fake timers. */
@@ -54,6 +67,12 @@ export class StreamHub {
   readonly callTimeoutMs: number;
   private readonly defaults: StreamOptions;
   private draftSeq: number;
+  private readonly sharedDraftIds: SharedDraftIds | undefined;
+  /**
+   * The Redis side of the budget when the hub shares it (`redis` option):
+   * its `stats` count round trips and granted calls.
+   */
+  readonly redisBudget: RedisBudget | undefined;
   /** Chats where drafts proved unavailable: bounded, and each forgotten after an hour. */
   private readonly noDrafts: ExpiringSet;
   private readonly drafts = new Map<string, StreamConsumer>();
@@ -68,11 +87,28 @@ export class StreamHub {
       throw new TypeError("StreamHub needs a BotApi: an object with call(method, payload)");
     this.clock = options.clock ?? systemClock;
     const clock = this.clock;
+    const timeScale = options.timeScale ?? 1;
+    if (options.redis !== undefined) validateRedisSharing(options.redis);
+    if (options.logger !== undefined && typeof options.logger?.warn !== "function")
+      throw new TypeError("logger must be an object with a warn(message) method");
+    const callTimeout = options.callTimeoutMs ?? 30_000;
+    const limits = resolveLimits(options.limits);
+    const shared = options.redis
+      ? new RedisBudget(options.redis, {
+          timeScale,
+          recoveryMs: longestWindowMs(limits) * timeScale,
+          // A call without a settle this long after it was made is over (its process died).
+          inflightMs: (Number.isFinite(callTimeout) ? callTimeout : 30_000) + 1000,
+          ...(options.logger ? { logger: options.logger } : {}),
+        })
+      : undefined;
     this.budget = new BotBudget({
-      limits: resolveLimits(options.limits),
-      timeScale: options.timeScale ?? 1,
+      limits,
+      timeScale,
       clock: this.clock,
+      ...(shared ? { shared } : {}),
     });
+    this.redisBudget = shared;
     const textLimit = options.textLimit ?? TELEGRAM_TEXT_LIMIT;
     if (!Number.isInteger(textLimit) || textLimit < 64 || textLimit > TELEGRAM_TEXT_LIMIT) {
       throw new RangeError(
@@ -93,6 +129,10 @@ export class StreamHub {
     this.defaults = options.defaults ?? {};
     // Random start: draft ids of a restarted process do not animate a previous process's draft.
     this.draftSeq = Math.floor(Math.random() * 2 ** 30);
+    if (options.redis)
+      this.sharedDraftIds = new SharedDraftIds(options.redis, 500, () => {
+        if (shared) shared.stats.roundTrips++;
+      });
   }
 
   /**
@@ -156,6 +196,7 @@ export class StreamHub {
 
   /** @internal */
   nextDraftId(): number {
+    if (this.sharedDraftIds) return this.sharedDraftIds.take();
     this.draftSeq = (this.draftSeq % 2_000_000_000) + 1;
     return this.draftSeq;
   }
@@ -193,6 +234,12 @@ export class StreamHub {
   rememberNoDrafts(chatId: number | string): void {
     this.noDrafts.add(String(chatId));
   }
+}
+
+/** The longest window of any of `limits`, unscaled. */
+function longestWindowMs(limits: RateLimits): number {
+  const budgets = [limits.privateChat, limits.groupChat, limits.draft, limits.global];
+  return Math.max(...budgets.flatMap((budget) => budget.windows.map((w) => w.windowMs)));
 }
 
 function draftKey(chatId: number | string, threadId: number | undefined, draftId: number): string {

@@ -12,7 +12,8 @@ import {
   RECOVERY_FACTOR,
 } from "./chat.js";
 import { type Clock, systemClock } from "./clock.js";
-import { type CallRecord, RateBucket, scaleLimits } from "./history.js";
+import { type CallRecord, RateBucket, scaleLimits, shareLimits } from "./history.js";
+import type { SharedBudget, SharedTicket } from "./shared.js";
 
 /** Penalties are honoured with this much to spare, so clock skew never lands a call early. */
 const PENALTY_MARGIN_MS = 50;
@@ -31,6 +32,8 @@ export interface BudgetSlot {
 }
 
 interface Waiter {
+  /** Queued; asking the shared budget; or done (granted, or aborted). */
+  state: "queued" | "asking" | "done";
   chat: ChatBudget;
   kind: BudgetKind;
   priority: BudgetPriority;
@@ -47,6 +50,12 @@ export interface BotBudgetOptions {
   /** Multiplies every window and every `retry_after`; tests use e.g. 0.02. Default 1. */
   timeScale?: number;
   clock?: Clock;
+  /**
+   * A budget shared with the bot's other processes (Redis): every call the
+   * local budget would grant is also reserved there. While it cannot be
+   * reached, the local budget paces alone at its share of the limits.
+   */
+  shared?: SharedBudget;
 }
 
 /**
@@ -82,6 +91,9 @@ export class BotBudget {
   private sinceSweep = 0;
   private timer: unknown;
   private timerAt = Number.POSITIVE_INFINITY;
+  private readonly shared: SharedBudget | undefined;
+  /** The limits of one process among `processes`, while the shared budget is away (cached). */
+  private alone: { processes: number; limits: RateLimits } | undefined;
 
   constructor(options: BotBudgetOptions) {
     const scale = options.timeScale ?? 1;
@@ -91,6 +103,21 @@ export class BotBudget {
     this.timeScale = scale;
     this.clock = options.clock ?? systemClock;
     this.limits = scaleLimits(options.limits, scale);
+    this.shared = options.shared;
+  }
+
+  /**
+   * The limits this process paces against now: the whole of them alone or
+   * with the shared budget, its share while the shared budget is away or
+   * recovering (as if every process seen in the last minute, and at least
+   * two, used the bot as much as this one).
+   */
+  private limitsNow(): RateLimits {
+    if (!this.shared || (this.shared.reachable && !this.shared.recovering)) return this.limits;
+    const processes = Math.max(2, this.shared.processes);
+    if (this.alone?.processes !== processes)
+      this.alone = { processes, limits: shareLimits(this.limits, processes) };
+    return this.alone.limits;
   }
 
   /**
@@ -143,11 +170,20 @@ export class BotBudget {
         return;
       }
       this.adopt(chat);
-      const waiter: Waiter = { chat, kind, priority, seq: this.seq++, resolve, reject };
+      const waiter: Waiter = {
+        state: "queued",
+        chat,
+        kind,
+        priority,
+        seq: this.seq++,
+        resolve,
+        reject,
+      };
       if (signal) {
         waiter.signal = signal;
         waiter.onAbort = () => {
-          this.waiters = this.waiters.filter((w) => w !== waiter);
+          if (waiter.state === "queued") this.waiters = this.waiters.filter((w) => w !== waiter);
+          waiter.state = "done";
           chat.waiting--;
           reject(signal.reason);
         };
@@ -184,6 +220,12 @@ export class BotBudget {
     chat.slowdown = Math.min(MAX_SLOWDOWN, chat.slowdown * BACKOFF_FACTOR);
     chat.message.drain(chat.budgetOf("message", this.limits), now);
     chat.draft.drain(this.limits.draft, now);
+    this.shared?.penalize(
+      chat.key,
+      until - now,
+      chat.budgetOf("message", this.limits),
+      this.limits.global,
+    );
     this.grant();
   }
 
@@ -228,15 +270,17 @@ export class BotBudget {
     this.waiters.splice(i, 0, waiter);
   }
 
-  private globalAvailableAt(now: number): number {
+  private globalAvailableAt(now: number, limits: RateLimits): number {
     return Math.max(
-      this.global.availableAt(this.limits.global, now, this.globalSlowdown, true),
+      this.global.availableAt(limits.global, now, this.globalSlowdown, true),
       this.globalPenaltyUntil,
     );
   }
 
   private grant(): void {
     const now = this.clock.now();
+    const limits = this.limitsNow();
+    const sharing = this.shared?.reachable === true;
     let nextAt = Number.POSITIVE_INFINITY;
     const remaining: Waiter[] = [];
     // A chat/kind whose first waiter could not go blocks the later ones of that
@@ -244,18 +288,20 @@ export class BotBudget {
     const blocked = new Set<string>();
     // The bot-wide budget is the same for every waiter: while it says "not yet",
     // nobody goes, and a thousand waiting streams cost one check.
-    let globalAt = this.globalAvailableAt(now);
+    let globalAt = this.globalAvailableAt(now, limits);
     for (const waiter of this.waiters) {
       if (globalAt > now) {
         remaining.push(waiter);
         continue;
       }
-      const key = `${waiter.chat.key}:${waiter.kind}`;
+      const { chat, kind } = waiter;
+      const key = `${chat.key}:${kind}`;
       if (blocked.has(key)) {
         remaining.push(waiter);
         continue;
       }
-      const at = waiter.chat.availableAt(waiter.kind, waiter.priority, now, this.limits);
+      let at = chat.availableAt(kind, waiter.priority, now, limits);
+      if (sharing) at = Math.max(at, chat.askAgainAt[kind]);
       if (at > now) {
         blocked.add(key);
         remaining.push(waiter);
@@ -263,11 +309,12 @@ export class BotBudget {
         continue;
       }
       const records = [
-        waiter.chat.bucket(waiter.kind).take(waiter.chat.budgetOf(waiter.kind, this.limits), now),
-        this.global.take(this.limits.global, now),
+        chat.bucket(kind).take(chat.budgetOf(kind, limits), now),
+        this.global.take(limits.global, now),
       ];
-      globalAt = this.globalAvailableAt(now);
-      this.hand(waiter, records);
+      globalAt = this.globalAvailableAt(now, limits);
+      if (sharing) this.ask(waiter, records, limits);
+      else this.hand(waiter, records);
     }
     if (globalAt > now && remaining.length > 0)
       nextAt = Math.min(nextAt, Math.max(globalAt, now + 1));
@@ -275,15 +322,100 @@ export class BotBudget {
     this.schedule(nextAt);
   }
 
-  /** Give `waiter` its slot, made of `records`. */
-  private hand(waiter: Waiter, records: CallRecord[]): void {
+  /**
+   * Reserve the call `records` stand for in the shared budget. While the
+   * question is out, the records are in flight, so this chat waits and the
+   * local pace counts the call. Granted: the call goes after the delay the
+   * shared budget asks for (to the first final of the chat waiting by then,
+   * if `waiter` is a preview). Refused: the records are forgotten and the
+   * waiter asks again later. Not reachable: the local budget decides alone.
+   */
+  private ask(waiter: Waiter, records: CallRecord[], limits: RateLimits): void {
+    const shared = this.shared as SharedBudget;
+    const { chat, kind } = waiter;
+    waiter.state = "asking";
+    shared
+      .reserve({
+        chat: chat.key,
+        kind,
+        budget: chat.budgetOf(kind, limits),
+        global: limits.global,
+        paced: waiter.priority === "preview",
+        slowdown: chat.slowdown,
+        globalSlowdown: this.globalSlowdown,
+      })
+      .then(
+        (answer) => {
+          const now = this.clock.now();
+          if (!answer.granted) {
+            for (const record of records) this.cancel(record, chat, kind);
+            chat.askAgainAt[kind] = now + answer.retryMs;
+            if (waiter.state === "asking") this.requeue(waiter);
+            else this.grant();
+            return;
+          }
+          chat.penaltyUntil = Math.max(chat.penaltyUntil, now + answer.chatPenaltyMs);
+          this.globalPenaltyUntil = Math.max(this.globalPenaltyUntil, now + answer.botPenaltyMs);
+          for (const record of records) record.sentAt = now + answer.delayMs;
+          const go = () => this.deliver(waiter, records, answer.ticket);
+          if (answer.delayMs > 0) this.clock.setTimeout(go, answer.delayMs);
+          else go();
+        },
+        // Unreachable: the call goes now, decided locally (the shared budget logged it).
+        () => this.deliver(waiter, records, undefined),
+      );
+  }
+
+  /** A reserved call is due: to the waiter, or to a final of the same chat that came since. */
+  private deliver(waiter: Waiter, records: CallRecord[], ticket: SharedTicket | undefined): void {
+    let taker = waiter;
+    if (waiter.state !== "asking") {
+      // Aborted meanwhile: a waiting final of the chat takes the slot, or nobody does.
+      taker = this.waiters.find((w) => w.chat === waiter.chat && w.kind === waiter.kind) ?? waiter;
+    } else if (waiter.priority === "preview") {
+      taker =
+        this.waiters.find(
+          (w) => w.chat === waiter.chat && w.kind === waiter.kind && w.priority === "final",
+        ) ?? waiter;
+    }
+    if (taker.state === "done") {
+      const now = this.clock.now();
+      for (const record of records) record.arrivedBy = now;
+      if (ticket) this.shared?.settle(ticket, false);
+    } else {
+      if (taker !== waiter) {
+        this.waiters = this.waiters.filter((w) => w !== taker);
+        if (waiter.state === "asking") this.requeue(waiter, false);
+      }
+      this.hand(taker, records, ticket);
+    }
+    this.grant();
+  }
+
+  /** Put a waiter back in the queue (and look for slots, unless the caller will). */
+  private requeue(waiter: Waiter, grant = true): void {
+    waiter.state = "queued";
+    this.enqueue(waiter);
+    if (grant) this.grant();
+  }
+
+  private cancel(record: CallRecord, chat: ChatBudget, kind: BudgetKind): void {
+    chat.bucket(kind).cancel(record);
+    this.global.cancel(record);
+  }
+
+  /** Give `waiter` its slot, made of `records` (and of `ticket` in the shared budget). */
+  private hand(waiter: Waiter, records: CallRecord[], ticket?: SharedTicket): void {
+    waiter.state = "done";
     waiter.chat.waiting--;
     if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener("abort", waiter.onAbort);
     waiter.resolve({
       settle: () => {
-        if (records[0]?.arrivedBy !== undefined) return;
+        const first = records[0];
+        if (!first || first.arrivedBy !== undefined) return;
         const at = this.clock.now();
         for (const record of records) record.arrivedBy = at;
+        if (ticket) this.shared?.settle(ticket, true);
         this.grant();
       },
     });

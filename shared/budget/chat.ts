@@ -32,6 +32,8 @@ export class ChatBudget {
   users = 0;
   /** How many `acquire` calls for this chat wait for a slot. */
   waiting = 0;
+  /** While the budget is shared: another process has a call in flight here, ask it again after this time. */
+  readonly askAgainAt: Record<BudgetKind, number> = { message: 0, draft: 0 };
 
   constructor(
     /** The chat id, as a string. */

@@ -92,6 +92,11 @@ export class RateBucket {
     return record;
   }
 
+  /** Forget a call that was never made (the shared budget refused it). */
+  cancel(record: CallRecord): void {
+    this.history = this.history.filter((c) => c !== record);
+  }
+
   /** Forget the burst allowance: after a 429 every call is evenly paced until the longest window has passed. */
   drain(budget: RateBudget, now: number): void {
     this.burstFrom = now + longestSpanOf(budget);
