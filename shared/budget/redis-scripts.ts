@@ -39,9 +39,10 @@ end
  *       16 an epoch to set if there is none (Redis lost its data, or first use),
  *       17.. settles "<id> <latest arrival>" (Redis's clock), one per key from KEYS[7].
  * Returns {1, delay ms, processes, chat penalty ms, bot penalty ms, now, sent at, epoch}
- * (now and sent at as strings, Redis's clock) when
- * reserved, {0, retry ms, processes, epoch} when a call in flight blocks it,
- * {2, epoch} after settling only.
+ * (now and sent at as strings, Redis's clock) when reserved (a delay only for
+ * the bot's budget: the bot's calls queue in order); {0, retry ms, processes,
+ * epoch} when the chat is not due yet (other processes called it, or it is
+ * penalised) or a call in flight blocks it; {2, epoch} after settling only.
  */
 export const RESERVE_SCRIPT = redisScript(`${COMMON}
 local margin, jitter = tonumber(ARGV[14]), tonumber(ARGV[15])
@@ -152,20 +153,33 @@ local chatPenalty = tonumber(redis.call('GET', KEYS[3]) or '')
 local botPenalty = tonumber(redis.call('GET', KEYS[4]) or '')
 local chatW, botW = windows(ARGV[2]), windows(ARGV[4])
 local chatRecs, botRecs = load(KEYS[1]), load(KEYS[2])
-local at = math.max(
+local chatAt = math.max(
   available(chatRecs, chatW, tonumber(ARGV[3]), tonumber(ARGV[7]), ARGV[6] == '1', chatPenalty ~= nil),
+  chatPenalty or 0)
+local botAt = math.max(
   available(botRecs, botW, tonumber(ARGV[5]), tonumber(ARGV[8]), true, botPenalty ~= nil),
-  chatPenalty or 0,
   botPenalty or 0)
-if at == INF then
-  -- A call in flight blocks it: ask again when it would have left the window had it arrived when sent.
+if chatAt == INF or botAt == INF then
+  -- A call in flight blocks it: ask again when it would have left the window had it arrived when
+  -- sent; for a call long in flight (its settle is late, or its process gone), back off with its age.
   local hope = math.max(
     available(chatRecs, chatW, tonumber(ARGV[3]), tonumber(ARGV[7]), ARGV[6] == '1', chatPenalty ~= nil, true),
     available(botRecs, botW, tonumber(ARGV[5]), tonumber(ARGV[8]), true, botPenalty ~= nil, true))
+  local oldest = now
+  for _, r in ipairs(chatRecs) do if r.arr == nil and r.sent < oldest then oldest = r.sent end end
   save(KEYS[1], chatRecs, chatW)
   save(KEYS[2], botRecs, botW)
-  return {0, math.ceil(math.max(tonumber(ARGV[13]), hope - now)), processes, epoch}
+  local retry = math.max(tonumber(ARGV[13]), hope - now, (now - oldest) / 4)
+  return {0, math.ceil(retry), processes, epoch}
 end
+if chatAt > now + 1 then
+  -- The chat itself is not due yet (other processes called it): ask again then, reserve
+  -- nothing, so the bot's schedule is not held for one chat.
+  save(KEYS[1], chatRecs, chatW)
+  save(KEYS[2], botRecs, botW)
+  return {0, math.ceil(chatAt - now), processes, epoch}
+end
+local at = math.max(chatAt, botAt)
 chatRecs[#chatRecs + 1] = { id = ARGV[10], sent = at, arr = nil }
 botRecs[#botRecs + 1] = { id = ARGV[10], sent = at, arr = nil }
 save(KEYS[1], chatRecs, chatW)

@@ -41,7 +41,7 @@ export interface RedisBudgetOptions {
 /** How long a process counts as present after its last call, unscaled. */
 const PRESENCE_MS = 60_000;
 /** Settles wait this long (scaled) for a reservation to travel with, before going alone. */
-const SETTLE_FLUSH_MS = 100;
+const SETTLE_FLUSH_MS = 250;
 /** At most this many settles travel with one reservation. */
 const SETTLES_PER_CALL = 32;
 /** Settles kept while Redis is away; older ones are dropped (their calls expire as in flight). */
@@ -83,6 +83,8 @@ export interface RedisBudgetStats {
   roundTrips: number;
   /** Calls Redis granted. */
   granted: number;
+  /** Reservations refused because another process had a call to the chat in flight. */
+  refused: number;
   /** Outages seen (each logged once). */
   outages: number;
 }
@@ -105,7 +107,7 @@ export class RedisBudget implements SharedBudget {
   private recoveringUntil = 0;
   /** The epoch Redis named last: a new one means it lost its data. */
   private epoch: string | undefined;
-  readonly stats: RedisBudgetStats = { roundTrips: 0, granted: 0, outages: 0 };
+  readonly stats: RedisBudgetStats = { roundTrips: 0, granted: 0, refused: 0, outages: 0 };
   private readonly processId = randomBytes(6).toString("hex");
   private seq = 0;
   private settles: Settle[] = [];
@@ -211,6 +213,7 @@ export class RedisBudget implements SharedBudget {
       reply as number[];
     this.counted(processes);
     if (status === 0) {
+      this.stats.refused++;
       this.seen(chatPenaltyMs);
       return { granted: false, retryMs: Number(a) };
     }
@@ -252,6 +255,17 @@ export class RedisBudget implements SharedBudget {
       [this.key(`penalty:${chat}`), this.botPenalty, this.penalizedSet],
       ["", chat, penaltyMs, longestSpanOf(chatBudget), longestSpanOf(global)],
     ).catch((error) => this.lost(error));
+  }
+
+  /**
+   * Send every settle still waiting for a reservation to travel with. Call it
+   * before the process exits: until its settle arrives, another process
+   * counts a call as in flight (for up to the call timeout).
+   */
+  async flushSettles(): Promise<void> {
+    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    await this.flush();
   }
 
   /** Send the waiting settles alone (none travelled with a reservation in time). */
