@@ -7,23 +7,17 @@ import {
   BACKOFF_FACTOR,
   type BudgetKind,
   type BudgetPriority,
-  ChatBudget,
+  type ChatBudget,
   MAX_SLOWDOWN,
   RECOVERY_FACTOR,
 } from "./chat.js";
+import { ChatRegistry } from "./chats.js";
 import { type Clock, systemClock } from "./clock.js";
 import { type CallRecord, RateBucket, scaleLimits, shareLimits } from "./history.js";
 import type { SharedBudget, SharedTicket } from "./shared.js";
 
 /** Penalties are honoured with this much to spare, so clock skew never lands a call early. */
 const PENALTY_MARGIN_MS = 50;
-/**
- * A chat that got a 429 is remembered (its slowdown) this long after its
- * penalty ended, unscaled; after that, unused, it is forgotten like any other.
- */
-const PENALTY_MEMORY_MS = 10 * 60_000;
-/** Below this many chats the budget never sweeps: they cost nothing worth the scan. */
-const SWEEP_FLOOR = 256;
 
 /** A granted call. */
 export interface BudgetSlot {
@@ -77,7 +71,7 @@ export class BotBudget {
   private readonly limits: RateLimits;
   private readonly timeScale: number;
   private readonly clock: Clock;
-  private readonly chats = new Map<string, ChatBudget>();
+  private readonly chats: ChatRegistry;
   /** Chats whose penalty has not ended yet: the bot-wide rule looks at these. */
   private readonly penalized = new Set<ChatBudget>();
   private readonly global = new RateBucket();
@@ -87,8 +81,6 @@ export class BotBudget {
   private globalSlowdown = 1;
   private waiters: Waiter[] = [];
   private seq = 0;
-  /** Acquires and releases since the last sweep. */
-  private sinceSweep = 0;
   private timer: unknown;
   private timerAt = Number.POSITIVE_INFINITY;
   private readonly shared: SharedBudget | undefined;
@@ -103,6 +95,7 @@ export class BotBudget {
     this.timeScale = scale;
     this.clock = options.clock ?? systemClock;
     this.limits = scaleLimits(options.limits, scale);
+    this.chats = new ChatRegistry(this.limits, scale);
     this.shared = options.shared;
   }
 
@@ -126,14 +119,7 @@ export class BotBudget {
    * the same chat while another still holds it gets the same object.
    */
   chat(chatId: number | string, isPrivate: boolean): ChatBudget {
-    const key = String(chatId);
-    let chat = this.chats.get(key);
-    if (!chat) {
-      chat = new ChatBudget(key, isPrivate);
-      this.chats.set(key, chat);
-    }
-    chat.users++;
-    return chat;
+    return this.chats.take(String(chatId), isPrivate);
   }
 
   /**
@@ -141,8 +127,7 @@ export class BotBudget {
    * forgotten later, once no one uses it and its calls have left every window.
    */
   release(chat: ChatBudget): void {
-    if (chat.users > 0) chat.users--;
-    this.maybeSweep();
+    this.chats.release(chat, this.clock.now());
   }
 
   /** How many chats the budget remembers (for tests and monitoring of bounded state). */
@@ -169,7 +154,7 @@ export class BotBudget {
         reject(signal.reason);
         return;
       }
-      this.adopt(chat);
+      this.chats.adopt(chat);
       const waiter: Waiter = {
         state: "queued",
         chat,
@@ -192,7 +177,7 @@ export class BotBudget {
       chat.waiting++;
       this.enqueue(waiter);
       this.grant();
-      this.maybeSweep();
+      this.chats.touched(this.clock.now());
     });
   }
 
@@ -203,7 +188,7 @@ export class BotBudget {
   penalize(chat: ChatBudget, retryAfterMs: number): void {
     const now = this.clock.now();
     const until = now + retryAfterMs * this.timeScale + PENALTY_MARGIN_MS;
-    this.adopt(chat);
+    this.chats.adopt(chat);
     // A 429 does not say whether the chat or the whole bot is penalised. Two chats
     // penalised at once means the bot is: then no chat may call before it ends,
     // because every call made during a penalty lengthens it.
@@ -248,15 +233,6 @@ export class BotBudget {
   /** How many callers are waiting for a slot. */
   get waiting(): number {
     return this.waiters.length;
-  }
-
-  /**
-   * Make sure `chat` is the budget this bot keeps for its key. A caller that
-   * kept a chat past its last `release()` gets it back into the map rather than
-   * a second budget for the same chat.
-   */
-  private adopt(chat: ChatBudget): void {
-    if (!this.chats.has(chat.key)) this.chats.set(chat.key, chat);
   }
 
   /** Insert in order: finals first, then by arrival. */
@@ -436,40 +412,6 @@ export class BotBudget {
       // Whole milliseconds, rounded up: a timer that fires early would only find the call not yet due.
       Math.max(0, Math.ceil(at - this.clock.now())),
     );
-  }
-
-  /**
-   * Sweep once the chats outnumber the floor and a quarter of them (at least
-   * the floor) acquires or releases happened since the last sweep: amortised
-   * constant work per call, and the map stays within a small multiple of the
-   * chats used within the longest window.
-   */
-  private maybeSweep(): void {
-    this.sinceSweep++;
-    if (this.chats.size <= SWEEP_FLOOR) return;
-    if (this.sinceSweep < Math.max(SWEEP_FLOOR, this.chats.size / 4)) return;
-    this.sinceSweep = 0;
-    this.sweep(this.clock.now());
-  }
-
-  /**
-   * Forget chats nobody uses or waits for, whose calls have all left every
-   * window, and whose last penalty ended long enough ago.
-   */
-  private sweep(now: number): void {
-    const forgetPenaltyBefore = now - PENALTY_MEMORY_MS * this.timeScale;
-    for (const [key, chat] of this.chats) {
-      if (
-        chat.users === 0 &&
-        chat.waiting === 0 &&
-        (chat.penaltyUntil === 0 || chat.penaltyUntil < forgetPenaltyBefore) &&
-        chat.message.idleSince(chat.budgetOf("message", this.limits), now) &&
-        chat.draft.idleSince(this.limits.draft, now)
-      ) {
-        this.chats.delete(key);
-        this.penalized.delete(chat);
-      }
-    }
   }
 }
 
