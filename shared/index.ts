@@ -5,6 +5,11 @@
  */
 export type { BotApi } from "./bot-api.js";
 export {
+  type Logger,
+  RedisBudget,
+  type RedisBudgetStats,
+} from "./budget/redis.js";
+export {
   BotBudget,
   type BudgetKind,
   type BudgetPriority,
@@ -39,6 +44,7 @@ export {
   type StreamOptions,
   type TransportMode,
 } from "./options.js";
+export type { RedisClient, RedisSharing } from "./redis/connection.js";
 export { partialResultOf, type StreamResult, type StreamStats } from "./result.js";
 export * from "./sources.js";
 export {
