@@ -304,7 +304,8 @@ export class BotBudget {
    * local pace counts the call. Granted: the call goes after the delay the
    * shared budget asks for (to the first final of the chat waiting by then,
    * if `waiter` is a preview). Refused: the records are forgotten and the
-   * waiter asks again later. Not reachable: the local budget decides alone.
+   * waiter asks again later. Not reachable: the waiter is queued again and
+   * the local budget decides alone, at this process's share of the limits.
    */
   private ask(waiter: Waiter, records: CallRecord[], limits: RateLimits): void {
     const shared = this.shared as SharedBudget;
@@ -337,8 +338,12 @@ export class BotBudget {
           if (answer.delayMs > 0) this.clock.setTimeout(go, answer.delayMs);
           else go();
         },
-        // Unreachable: the call goes now, decided locally (the shared budget logged it).
-        () => this.deliver(waiter, records, undefined),
+        // Unreachable (the shared budget logged it): ask again locally, at this process's share.
+        () => {
+          for (const record of records) this.cancel(record, chat, kind);
+          if (waiter.state === "asking") this.requeue(waiter);
+          else this.grant();
+        },
       );
   }
 
