@@ -42,13 +42,21 @@ end
  * (now and sent at as strings, Redis's clock) when reserved (a delay only for
  * the bot's budget: the bot's calls queue in order); {0, retry ms, processes,
  * epoch} when the chat is not due yet (other processes called it, or it is
- * penalised) or a call in flight blocks it; {2, epoch} after settling only.
+ * penalised) or a call in flight blocks it; {2, epoch, processes} after
+ * settling only (which also says the process is there).
  */
 export const RESERVE_SCRIPT = redisScript(`${COMMON}
 local margin, jitter = tonumber(ARGV[14]), tonumber(ARGV[15])
 local inflight = tonumber(ARGV[9])
 local INF = math.huge
 
+local presence = tonumber(ARGV[12])
+if ARGV[11] ~= '' then
+  redis.call('ZADD', KEYS[5], now, ARGV[11])
+  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - presence)
+  redis.call('PEXPIRE', KEYS[5], math.ceil(presence))
+end
+local processes = redis.call('ZCARD', KEYS[5])
 local epoch = redis.call('GET', KEYS[6])
 if not epoch then
   epoch = ARGV[16]
@@ -66,7 +74,7 @@ for i = 17, #ARGV do
     end
   end
 end
-if ARGV[10] == '' then return {2, epoch} end
+if ARGV[10] == '' then return {2, epoch, processes} end
 
 local function windows(spec)
   local list = {}
@@ -143,11 +151,6 @@ local function available(recs, ws, burst, slowdown, paced, noBurst, optimistic)
   return math.max(at, newest + spacing * slowdown)
 end
 
-local presence = tonumber(ARGV[12])
-redis.call('ZADD', KEYS[5], now, ARGV[11])
-redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - presence)
-redis.call('PEXPIRE', KEYS[5], math.ceil(presence))
-local processes = redis.call('ZCARD', KEYS[5])
 
 local chatPenalty = tonumber(redis.call('GET', KEYS[3]) or '')
 local botPenalty = tonumber(redis.call('GET', KEYS[4]) or '')

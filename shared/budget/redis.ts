@@ -130,6 +130,8 @@ export class RedisBudget implements SharedBudget {
     this.processSet = this.key("processes");
     this.penalizedSet = this.key("penalized");
     this.epochKey = this.key("epoch");
+    // Say this process is there (the others count it when Redis is away), and learn the epoch.
+    void this.settleOnly([], true);
   }
 
   /**
@@ -290,12 +292,14 @@ export class RedisBudget implements SharedBudget {
       this.processSet,
       this.epochKey,
     ];
-    const args: (string | number)[] = ["", "", 0, "", 0, 0, 1, 1, 0, "", "", 0, 0, 0, 0];
-    args.push(this.newEpoch());
+    const presence = PRESENCE_MS * this.options.timeScale;
+    const args: (string | number)[] = ["", "", 0, "", 0, 0, 1, 1, 0, "", this.processId, presence];
+    args.push(0, 0, 0, this.newEpoch());
     this.addSettles(settles, keys, args);
     try {
-      const [, epoch] = (await this.run(RESERVE_SCRIPT, keys, args)) as unknown[];
+      const [, epoch, processes] = (await this.run(RESERVE_SCRIPT, keys, args)) as unknown[];
       this.seen(epoch);
+      this.counted(processes);
       return true;
     } catch (error) {
       this.keepSettles(settles);
