@@ -1,8 +1,13 @@
 import type { Api } from "grammy";
-import { resolveLimits, StreamHub, TELEGRAM_TEXT_LIMIT } from "../shared/index.js";
-import { validateRedisSharing } from "../shared/redis/connection.js";
+import {
+  resolveLimits,
+  StreamHub,
+  type StreamHubOptions,
+  TELEGRAM_TEXT_LIMIT,
+} from "../shared/index.js";
+import { type RedisSharing, validateRedisSharing } from "../shared/redis/connection.js";
 import { grammyBotApi } from "./bot-api.js";
-import type { HubSettings } from "./options.js";
+import type { HubSettings, RedisOption } from "./options.js";
 import { RecentReplies } from "./redelivery.js";
 
 /** What the plugin keeps per bot token: its hub, its recent replies, and the settings it was created with. */
@@ -19,6 +24,8 @@ interface ComparableSettings {
   timeScale: number;
   textLimit: number;
   callTimeoutMs: number;
+  /** The Redis client and key prefix, or undefined without Redis. */
+  redis: { client: unknown; prefix: string } | undefined;
 }
 
 /**
@@ -40,9 +47,10 @@ const NO_API = {
  */
 export function validateHubSettings(settings: HubSettings): void {
   // Without `redis`: a hub with it would take a lease and subscribe.
-  const { redis, ...local } = settings;
-  new StreamHub(NO_API, local);
-  if (redis !== undefined) validateRedisSharing(redis);
+  const { redis, ...rest } = settings;
+  // Check the redis option without starting to use it: no hub of a real bot yet.
+  if (redis !== undefined) validateRedisSharing(redisSharing(redis, undefined));
+  new StreamHub(NO_API, rest);
 }
 
 /**
@@ -53,8 +61,32 @@ export function existingStreamHub(api: Api): StreamHub | undefined {
   return typeof api?.token === "string" ? hubs.get(api.token)?.hub : undefined;
 }
 
+/**
+ * The core's {@link RedisSharing} for the `redis` option: the bot id from the
+ * option, else from `token` (the number before its colon; the token itself is
+ * never used as a key). Without a token (validation), a placeholder id.
+ * @throws TypeError when the option is neither a client nor `{ client }`.
+ */
+function redisSharing(option: RedisOption, token: string | undefined): RedisSharing {
+  if (typeof option !== "object" || option === null)
+    throw new TypeError("redis must be an ioredis client or { client, prefix?, botId? }");
+  const wrapped = "client" in option && typeof (option as { eval?: unknown }).eval !== "function";
+  const { client, prefix, botId } = wrapped
+    ? (option as { client: RedisSharing["client"]; prefix?: string; botId?: number })
+    : { client: option as RedisSharing["client"], prefix: undefined, botId: undefined };
+  const id = botId ?? (token === undefined ? 0 : token.split(":")[0]);
+  return { client, botId: id as number, ...(prefix !== undefined ? { prefix } : {}) };
+}
+
+function hubOptions(settings: HubSettings, token: string): StreamHubOptions {
+  const { redis, ...rest } = settings;
+  return redis === undefined ? rest : { ...rest, redis: redisSharing(redis, token) };
+}
+
 function comparable(settings: HubSettings): ComparableSettings {
+  const redis = settings.redis === undefined ? undefined : redisSharing(settings.redis, undefined);
   return {
+    redis: redis && { client: redis.client, prefix: redis.prefix ?? "" },
     limits: JSON.stringify(resolveLimits(settings.limits)),
     timeScale: settings.timeScale ?? 1,
     textLimit: settings.textLimit ?? TELEGRAM_TEXT_LIMIT,
@@ -93,7 +125,7 @@ export function botStreamingFor(api: Api, settings: HubSettings = {}): BotStream
     assertSameSettings(existing.settings, settings);
     return existing;
   }
-  const hub = new StreamHub(grammyBotApi(api), settings);
+  const hub = new StreamHub(grammyBotApi(api), hubOptions(settings, api.token));
   const created: BotStreaming = {
     hub,
     replies: new RecentReplies(undefined, () => hub.clock.now()),
@@ -113,6 +145,12 @@ function assertSameSettings(existing: ComparableSettings, wanted: HubSettings): 
     differs.push("textLimit");
   if (wanted.callTimeoutMs !== undefined && asked.callTimeoutMs !== existing.callTimeoutMs)
     differs.push("callTimeoutMs");
+  if (
+    wanted.redis !== undefined &&
+    (asked.redis?.client !== existing.redis?.client ||
+      asked.redis?.prefix !== existing.redis?.prefix)
+  )
+    differs.push("redis");
   if (differs.length > 0) {
     throw new Error(
       `streamgram: this bot already streams with other ${differs.join(", ")} ` +

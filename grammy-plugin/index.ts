@@ -23,6 +23,7 @@ export { streamHubFor } from "./hubs.js";
 export { streaming } from "./middleware.js";
 export type {
   HubSettings,
+  RedisOption,
   StreamingOptions,
   StreamMessageOptions,
   StreamReplyOptions,

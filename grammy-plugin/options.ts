@@ -1,9 +1,13 @@
-import {
-  type RateLimits,
-  type RedisSharing,
-  resolveStreamOptions,
-  type StreamOptions,
-} from "../shared/index.js";
+import { type RateLimits, resolveStreamOptions, type StreamOptions } from "../shared/index.js";
+import type { RedisClient } from "../shared/redis/connection.js";
+
+/**
+ * Redis for a bot that runs in several processes: the `ioredis` client you
+ * made (`new Redis(process.env.REDIS_URL)`), or `{ client, prefix?, botId? }`.
+ * The bot id defaults to the number before the colon of the bot's token (the
+ * token itself never reaches Redis); `prefix` goes before every key.
+ */
+export type RedisOption = RedisClient | { client: RedisClient; prefix?: string; botId?: number };
 
 /**
  * Settings of the one rate budget a bot shares across all its streams. They
@@ -33,10 +37,16 @@ export interface HubSettings {
    */
   callTimeoutMs?: number;
   /**
-   * Share the bot's state with its other processes through Redis (see
-   * `StreamHubOptions.redis`): `{ client: new Redis(url), botId }`.
+   * Share this bot's rate budget and draft ids with its other processes
+   * (replicas, workers) through Redis, so together they keep to Telegram's
+   * limits: an `ioredis` client, or `{ client, prefix?, botId? }` (see
+   * {@link RedisOption}). Without it each process has its own budget. While
+   * Redis does not answer, streams go on with this process's share of the
+   * limits and one warning is logged per outage.
    */
-  redis?: RedisSharing;
+  redis?: RedisOption;
+  /** Where warnings go (Redis unreachable). Default `console`. */
+  logger?: { warn(message: string): void };
   /** Appended to a message that crash recovery finishes. Default `"\n\n(interrupted)"`. */
   interruptedNote?: string;
 }
@@ -80,6 +90,7 @@ const HUB_SETTING_KEYS = [
   "callTimeoutMs",
   "redis",
   "interruptedNote",
+  "logger",
 ] as const;
 
 /** Options split into what the bot's hub needs and what each stream needs. */
@@ -131,6 +142,7 @@ export function splitOptions(
     textLimit,
     callTimeoutMs,
     redis,
+    logger,
     interruptedNote,
     replyTo,
     ...stream
@@ -145,6 +157,7 @@ export function splitOptions(
   if (callTimeoutMs !== undefined) hub.callTimeoutMs = callTimeoutMs;
   if (redis !== undefined) hub.redis = redis;
   if (interruptedNote !== undefined) hub.interruptedNote = interruptedNote;
+  if (logger !== undefined) hub.logger = logger;
   try {
     resolveStreamOptions(stream, PLUGIN_DEFAULTS);
   } catch (error) {

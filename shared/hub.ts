@@ -1,11 +1,14 @@
 import type { BotApi } from "./bot-api.js";
+import { type Logger, RedisBudget } from "./budget/redis.js";
 import { BotBudget, type Clock, systemClock } from "./budget.js";
 import { StreamConsumer } from "./consumer.js";
+import { ExpiringSet } from "./expiring-set.js";
 import type { StreamJournal } from "./journal.js";
 import { type RateLimits, resolveLimits } from "./limits.js";
 import { resolveStreamOptions, type StreamOptions } from "./options.js";
 import { type RedisSharing, validateRedisSharing } from "./redis/connection.js";
 import { RedisCoordination } from "./redis/coordination.js";
+import { SharedDraftIds } from "./redis/draft-ids.js";
 import type { StreamResult } from "./result.js";
 import { type StreamSourceInput, toStreamEvents } from "./sources/index.js";
 import { TELEGRAM_TEXT_LIMIT } from "./split.js";
@@ -22,6 +25,12 @@ const JOURNAL_WRITE_MS = 1_000;
 const REDIS_CLOSE_MS = 2_000;
 /** Streams settle by their deadline; shutdown waits at most this much longer for them. */
 const SHUTDOWN_GRACE_MS = 100;
+/**
+ * How long a chat where drafts were refused keeps getting edits instead
+ * (scaled by `timeScale`), and how many such chats are remembered at most.
+ */
+const NO_DRAFTS_TTL_MS = 60 * 60_000;
+const NO_DRAFTS_CAPACITY = 10_000;
 
 /** Options of a {@link StreamHub}. */
 export interface StreamHubOptions {
@@ -40,16 +49,23 @@ export interface StreamHubOptions {
    * call, such as auto-retry. Default 30 000 ms.
    */
   callTimeoutMs?: number;
-  /** Defaults for every stream of this hub, overridden per stream. Validated here. */
-  defaults?: StreamOptions;
   /**
-   * Share this bot's state with its other processes through Redis: a stop
-   * press reaches the process that streams the draft, and the open messages
-   * of a process that dies are finished by another one (within 15 s at
-   * `timeScale` 1: a 10 s lease, a look every 5 s). The app owns the client;
+   * Share this bot's state with its other processes through Redis:
+   * `{ client, botId, prefix? }` (see `RedisSharing`). The app owns the client;
    * call {@link StreamHub.shutdown} before it quits the client.
+   * - The rate budget and draft ids: every call is reserved in Redis in one
+   *   round trip, so several processes together keep to Telegram's limits.
+   *   While Redis does not answer, streams go on with this process's share of
+   *   the limits and one warning is logged.
+   * - A stop press reaches the process that streams the draft.
+   * - The open messages of a process that dies are finished by another one
+   *   (within 15 s at `timeScale` 1: a 10 s lease, a look every 5 s).
    */
   redis?: RedisSharing;
+  /** Where warnings go (Redis unreachable). Default `console`. */
+  logger?: Logger;
+  /** Defaults for every stream of this hub, overridden per stream. Validated here. */
+  defaults?: StreamOptions;
   /**
    * Appended to a message that crash recovery finishes (edited messages and
    * persisted drafts alike); translate it for your users, or `""` for none.
@@ -77,7 +93,14 @@ export class StreamHub {
   readonly callTimeoutMs: number;
   private readonly defaults: StreamOptions;
   private draftSeq: number;
-  private readonly noDrafts = new Set<string>();
+  private readonly sharedDraftIds: SharedDraftIds | undefined;
+  /**
+   * The Redis side of the budget when the hub shares it (`redis` option):
+   * its `stats` count round trips and granted calls.
+   */
+  readonly redisBudget: RedisBudget | undefined;
+  /** Chats where drafts proved unavailable: bounded, and each forgotten after an hour. */
+  private readonly noDrafts: ExpiringSet;
   private readonly drafts = new Map<string, StreamConsumer>();
   private readonly active = new Set<StreamConsumer>();
   /** Where streams report what they show, so another process can finish it (only with `redis`). */
@@ -93,11 +116,29 @@ export class StreamHub {
     if (typeof api?.call !== "function")
       throw new TypeError("StreamHub needs a BotApi: an object with call(method, payload)");
     this.clock = options.clock ?? systemClock;
+    const clock = this.clock;
+    const timeScale = options.timeScale ?? 1;
+    if (options.redis !== undefined) validateRedisSharing(options.redis);
+    if (options.logger !== undefined && typeof options.logger?.warn !== "function")
+      throw new TypeError("logger must be an object with a warn(message) method");
+    const callTimeout = options.callTimeoutMs ?? 30_000;
+    const limits = resolveLimits(options.limits);
+    const shared = options.redis
+      ? new RedisBudget(options.redis, {
+          timeScale,
+          recoveryMs: longestWindowMs(limits) * timeScale,
+          // A call without a settle this long after it was made is over (its process died).
+          inflightMs: (Number.isFinite(callTimeout) ? callTimeout : 30_000) + 1000,
+          ...(options.logger ? { logger: options.logger } : {}),
+        })
+      : undefined;
     this.budget = new BotBudget({
-      limits: resolveLimits(options.limits),
-      timeScale: options.timeScale ?? 1,
+      limits,
+      timeScale,
       clock: this.clock,
+      ...(shared ? { shared } : {}),
     });
+    this.redisBudget = shared;
     const textLimit = options.textLimit ?? TELEGRAM_TEXT_LIMIT;
     if (!Number.isInteger(textLimit) || textLimit < 64 || textLimit > TELEGRAM_TEXT_LIMIT) {
       throw new RangeError(
@@ -105,6 +146,9 @@ export class StreamHub {
       );
     }
     this.textLimit = textLimit;
+    this.noDrafts = new ExpiringSet(NO_DRAFTS_CAPACITY, this.budget.scaled(NO_DRAFTS_TTL_MS), () =>
+      clock.now(),
+    );
     const callTimeoutMs = options.callTimeoutMs ?? 30_000;
     if (typeof callTimeoutMs !== "number" || !(callTimeoutMs > 0)) {
       throw new RangeError(`callTimeoutMs must be a positive number, got ${String(callTimeoutMs)}`);
@@ -130,6 +174,10 @@ export class StreamHub {
     }
     // Random start: draft ids of a restarted process do not animate a previous process's draft.
     this.draftSeq = Math.floor(Math.random() * 2 ** 30);
+    if (options.redis)
+      this.sharedDraftIds = new SharedDraftIds(options.redis, 500, () => {
+        if (shared) shared.stats.roundTrips++;
+      });
   }
 
   /**
@@ -235,11 +283,13 @@ export class StreamHub {
     });
     await Promise.race([Promise.allSettled(streams.map((stream) => stream.result)), deadline]);
     this.clock.clearTimeout(timer);
-    if (this.coordination) {
-      // Redis may be down: the journal's last write must not hold the shutdown for long.
+    if (this.coordination || this.redisBudget) {
+      // Redis may be down: the journal's last write and the budget's last settles
+      // (which would otherwise hold other processes until the call timeout) must
+      // not hold the shutdown for long.
       let closeTimer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
-        this.coordination.close(),
+        Promise.all([this.coordination?.close(), this.redisBudget?.flushSettles()]),
         new Promise<void>((resolve) => {
           closeTimer = setTimeout(resolve, REDIS_CLOSE_MS);
         }),
@@ -264,6 +314,7 @@ export class StreamHub {
 
   /** @internal */
   nextDraftId(): number {
+    if (this.sharedDraftIds) return this.sharedDraftIds.take();
     this.draftSeq = (this.draftSeq % 2_000_000_000) + 1;
     return this.draftSeq;
   }
@@ -284,15 +335,29 @@ export class StreamHub {
     for (const [key, owner] of this.drafts) if (owner === consumer) this.drafts.delete(key);
   }
 
-  /** @internal */
+  /**
+   * @internal Whether drafts were refused in `chatId` within the last hour
+   * (scaled): the consumer then streams by edits.
+   */
   draftsUnsupported(chatId: number | string): boolean {
     return this.noDrafts.has(String(chatId));
   }
 
-  /** @internal */
+  /**
+   * @internal Remember that `chatId` refused drafts: only for an answer that
+   * means "drafts are not available here" (the consumer decides which). The
+   * memory expires after an hour (scaled) and holds at most 10,000 chats, the
+   * least recently refused going first.
+   */
   rememberNoDrafts(chatId: number | string): void {
     this.noDrafts.add(String(chatId));
   }
+}
+
+/** The longest window of any of `limits`, unscaled. */
+function longestWindowMs(limits: RateLimits): number {
+  const budgets = [limits.privateChat, limits.groupChat, limits.draft, limits.global];
+  return Math.max(...budgets.flatMap((budget) => budget.windows.map((w) => w.windowMs)));
 }
 
 function draftKey(chatId: number | string, threadId: number | undefined, draftId: number): string {

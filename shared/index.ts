@@ -5,6 +5,11 @@
  */
 export type { BotApi } from "./bot-api.js";
 export {
+  type Logger,
+  RedisBudget,
+  type RedisBudgetStats,
+} from "./budget/redis.js";
+export {
   BotBudget,
   type BudgetKind,
   type BudgetPriority,

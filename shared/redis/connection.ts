@@ -6,6 +6,8 @@
  * bot without Redis installs and runs without it.
  */
 
+import { createHash } from "node:crypto";
+
 /** The part of an `ioredis` client the core uses. */
 export interface RedisClient {
   /** Run a Lua script (`EVAL`); `numKeys` of the arguments are keys. */
@@ -59,4 +61,60 @@ export function validateRedisSharing(sharing: unknown): asserts sharing is Redis
     throw new TypeError("redis.botId must be the bot's numeric id (never the token)");
   if (prefix !== undefined && typeof prefix !== "string")
     throw new TypeError("redis.prefix must be a string");
+}
+
+/** ioredis statuses of a client that lost its connection (or was closed). */
+const LOST = new Set(["reconnecting", "close", "end"]);
+
+/** A Lua script and its SHA-1, for `EVALSHA` with an `EVAL` fallback. */
+export interface RedisScript {
+  readonly source: string;
+  readonly sha: string;
+}
+
+/** Prepare `source` for {@link runScript}. */
+export function redisScript(source: string): RedisScript {
+  return { source, sha: createHash("sha1").update(source).digest("hex") };
+}
+
+/** Raised when Redis cannot answer now (not connected, or slower than the deadline). */
+export class RedisUnavailableError extends Error {
+  override readonly name = "RedisUnavailableError";
+}
+
+/**
+ * Run `script` in one round trip: `EVALSHA`, and `EVAL` only when the server
+ * does not know the script yet (after a restart or `SCRIPT FLUSH`).
+ *
+ * Fails fast with {@link RedisUnavailableError} when the client lost its
+ * connection (a reconnecting ioredis client would queue the command until it
+ * is back) or gives no answer within `timeoutMs`. A client still making its
+ * first connection gets the command queued, within the same deadline.
+ */
+export async function runScript(
+  client: RedisClient,
+  script: RedisScript,
+  keys: readonly string[],
+  args: readonly (string | number)[],
+  timeoutMs: number,
+): Promise<unknown> {
+  if (LOST.has(client.status)) throw new RedisUnavailableError(`Redis is ${client.status}`);
+  const call = client.evalsha(script.sha, keys.length, ...keys, ...args).catch((error: unknown) => {
+    if (!String((error as Error)?.message ?? error).includes("NOSCRIPT")) throw error;
+    return client.eval(script.source, keys.length, ...keys, ...args);
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new RedisUnavailableError(`Redis gave no answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([call, late]);
+  } finally {
+    clearTimeout(timer);
+    // A late answer or failure after the deadline is of no interest any more.
+    call.catch(() => {});
+  }
 }

@@ -6,6 +6,7 @@
  *   npm run bench -- --quick           a few scenarios (about 2 minutes)
  *   npm run bench -- --only='group'    scenarios whose name matches the regex
  *   npm run bench -- --time-scale=0.1  everything 10x faster (limits too), for trying the bench out
+ *   npm run bench -- --instances=3     three processes of one bot, local budgets against the Redis budget
  *
  * Prints a table and its Markdown version, and writes every figure to
  * `bench-results/bench-<date>.json`.
@@ -18,13 +19,14 @@ import { parseArgs } from "node:util";
 import { CONTENDERS } from "./contenders/index.js";
 import { measureCoreInChildProcess } from "./core-throughput.js";
 import { type EmulatorThread, hostEmulator } from "./emulator-host.js";
+import { instancesTable, runInstancesBench } from "./instances.js";
 import { hostileRenderLines, measureHostileRenderingInChildProcess } from "./render-hostile.js";
 import { type BenchReport, coreLines, LEGEND, markdownTable, textTable } from "./report.js";
 import { runScenarios } from "./run.js";
 import { selectScenarios } from "./scenarios.js";
 
 const USAGE =
-  "usage: npm run bench -- [--quick] [--only=<regex>] [--time-scale=<0-1>] [--thread=worker|main]";
+  "usage: npm run bench -- [--quick] [--only=<regex>] [--time-scale=<0-1>] [--thread=worker|main] [--instances=<n>]";
 
 function parseOptions() {
   const { values } = parseArgs({
@@ -33,6 +35,7 @@ function parseOptions() {
       only: { type: "string" },
       "time-scale": { type: "string", default: "1" },
       thread: { type: "string", default: "worker" },
+      instances: { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
@@ -52,11 +55,38 @@ function parseOptions() {
   } catch {
     throw new TypeError(`--only must be a regular expression, got ${values.only}`);
   }
-  return { quick: values.quick ?? false, only, timeScale, thread: values.thread as EmulatorThread };
+  const instances = values.instances === undefined ? undefined : Number(values.instances);
+  return {
+    quick: values.quick ?? false,
+    only,
+    timeScale,
+    thread: values.thread as EmulatorThread,
+    instances,
+  };
+}
+
+/** `--instances=N`: N processes of one bot, local budgets against the Redis budget. */
+async function instancesMain(instances: number, timeScale: number): Promise<void> {
+  const began = performance.now();
+  console.log(
+    `streamgram bench, ${new Date().toISOString()}: ${instances} instances of one bot, time scale ${timeScale}`,
+  );
+  const rows = await runInstancesBench({
+    instances,
+    timeScale,
+    log: (line) =>
+      console.log(`${((performance.now() - began) / 1000).toFixed(0).padStart(4)} s  ${line}`),
+  });
+  console.log(`\n${instancesTable(rows)}\n`);
+  await mkdir("bench-results", { recursive: true });
+  const file = `bench-results/instances-${new Date().toISOString().replace(/[:.]/g, "-")}.json`;
+  await writeFile(file, `${JSON.stringify({ instances, timeScale, rows }, null, 2)}\n`);
+  console.log(`figures written to ${file}`);
 }
 
 async function main(): Promise<void> {
   const options = parseOptions();
+  if (options.instances !== undefined) return instancesMain(options.instances, options.timeScale);
   const scenarios = selectScenarios({ quick: options.quick, only: options.only });
   if (scenarios.length === 0)
     throw new RangeError("no scenario matches --only; see test/bench/scenarios.ts for the names");

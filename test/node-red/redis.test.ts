@@ -13,7 +13,7 @@ import {
   streamHubFor,
   streaming,
 } from "../../grammy-plugin/index.js";
-import { type RedisServerHandle, startRedisServer } from "../support/redis-server.js";
+import { type RedisServer, startRedisServer } from "../support/redis-server.js";
 import {
   loadHarness,
   sleep,
@@ -27,7 +27,7 @@ import {
 const PRIVATE = 4711;
 const BOT_ID = Number(TOKEN.split(":")[0]);
 
-let server: RedisServerHandle;
+let server: RedisServer;
 const cleanups: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {

@@ -16,13 +16,13 @@ import {
 } from "../../grammy-plugin/index.js";
 import { redisKey } from "../../shared/redis/connection.js";
 import { type Emulator, startEmulator } from "../emulator/index.js";
-import { type RedisServerHandle, startRedisServer } from "../support/redis-server.js";
+import { type RedisServer, startRedisServer } from "../support/redis-server.js";
 import { eventually } from "./multi-process.js";
 
 const TIME_SCALE = 0.2;
 const NOTE = "(interrupted)";
 
-let server: RedisServerHandle;
+let server: RedisServer;
 let emulator: Emulator;
 let clients: Redis[] = [];
 let hubs: StreamHub[] = [];

@@ -8,7 +8,7 @@ import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../emulator/index.js";
 import type { TimelineMessage } from "../emulator/types.js";
-import { type RedisServerHandle, startRedisServer } from "../support/redis-server.js";
+import { type RedisServer, startRedisServer } from "../support/redis-server.js";
 import { eventually, type Replica, startReplica, stopReplicas } from "./multi-process.js";
 
 /** Every window 5x shorter: a 10 s lease lasts 2 s, the 30 s recovery bound is 6 s. */
@@ -17,7 +17,7 @@ const RECOVERY_BOUND_MS = 30_000 * TIME_SCALE;
 const NOTE = "\n\n(interrupted)";
 const CURSOR = " ▉";
 
-let redis: RedisServerHandle;
+let redis: RedisServer;
 let emulator: Emulator;
 let replicas: Replica[] = [];
 let token: string;
