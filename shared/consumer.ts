@@ -345,8 +345,9 @@ export class StreamConsumer {
     };
   }
 
-  private plan(): Step {
+  private plan(lazy = false): Step {
     return this.planner.plan({
+      lazy,
       segment: this.answer.head,
       slot: this.slot,
       mode: this.mode,
@@ -363,7 +364,7 @@ export class StreamConsumer {
   private async run(): Promise<StreamResult> {
     try {
       for (;;) {
-        const step = this.plan();
+        const step = this.plan(true);
         if (step.type === "end") break;
         if (step.type === "idle") {
           await this.sleepUntilChange(step.wakeAt);
@@ -787,7 +788,7 @@ function isCall(step: Step): step is CallStep {
 /** Which budget a step draws on: drafts and chat actions share one, sends and edits another. */
 function kindOf(step: Step, mode: "draft" | "edit"): BudgetKind {
   if (step.type === "waiting") return "draft";
-  if (step.type === "preview" && mode === "draft") return "draft";
+  if ((step.type === "preview" || step.type === "update") && mode === "draft") return "draft";
   return "message";
 }
 

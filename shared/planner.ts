@@ -76,6 +76,8 @@ export type Step =
   | { type: "drop" }
   /** Show a placeholder ("Thinking…" draft or `typing`). */
   | { type: "waiting" }
+  /** New text for the message the chat shows: get a slot, then plan what to show (only when `lazy`). */
+  | { type: "update" }
   | { type: "preview"; text: FormattedText; shownEnd: number }
   | {
       type: "finish";
@@ -99,6 +101,8 @@ export interface PlanInput {
   /** Longest text of a message, in UTF-16 units. */
   limit: number;
   now: number;
+  /** Answer `update` instead of rendering when the message already shows text and more arrived. */
+  lazy?: boolean;
 }
 
 /** The current message rendered, as planning sees it. */
@@ -130,6 +134,17 @@ export class Planner {
     // A message that cannot be edited shows nothing more until it ends or overflows.
     if (slot.noId && !final && segment.source.length - slot.shownEnd < input.limit / 2) {
       return { type: "idle" };
+    }
+    // More text for a message the chat already shows: ask for a slot first and render
+    // once it is granted, so a thousand streams woken by one event do not all render now.
+    if (
+      input.lazy &&
+      !final &&
+      slot.hasText &&
+      !slot.noId &&
+      segment.source.length > slot.shownEnd
+    ) {
+      return { type: "update" };
     }
     const view = this.view(input, segment);
     const room = final ? input.limit : input.limit - this.options.cursor.length;
