@@ -31,7 +31,7 @@ const TYPING_REFRESH_MS = 4_500;
 /** Reasoning shown above an answer takes at most this share of a message. */
 const REASONING_SHARE = 0.5;
 /** A message's source is rendered in a window of this many times its room, doubled as needed. */
-const WINDOW_FACTOR = 2;
+const WINDOW_FACTOR = 1.25;
 /** A table header carried into the next message takes at most this share of it. */
 const CONTINUATION_SHARE = 0.25;
 
@@ -117,7 +117,8 @@ interface View {
 
 /** Plans one stream's messages; see the module comment. */
 export class Planner {
-  private cache: { key: string; segment: Segment; view: View } | undefined;
+  /** The last view rendered, and the cut planned from it (a cut is planned twice: before and after its slot is granted). */
+  private cache: { key: string; segment: Segment; view: View; cut?: Step } | undefined;
   private definitions: { length: number; preamble: string } | undefined;
 
   constructor(
@@ -190,7 +191,7 @@ export class Planner {
 
   /**
    * The current message rendered: its source from its start, but only as much
-   * as can matter: a window of twice the message's room, doubled while its
+   * as can matter: a window of 1.25 times the message's room, doubled while its
    * rendering still fits (markup and link targets take no room), so a flush
    * costs work in proportion to a message, not to the rest of the answer.
    */
@@ -215,7 +216,10 @@ export class Planner {
       const complete = window >= rest;
       const source = slot.prefix + segment.source.slice(slot.start, slot.start + window);
       const final = segment.ended && complete;
-      view = { source, final, complete, text: this.render(input, segment, source, final) };
+      // A window short of the rest is never shown, only measured: render it as finished,
+      // or syntax held back at its end (a flood of `[`) would make it look empty.
+      const text = this.render(input, segment, source, final || !complete);
+      view = { source, final, complete, text };
       if (complete || !this.fits(view.text, room)) break;
     }
     this.cache = { key, segment, view };
@@ -282,6 +286,14 @@ export class Planner {
 
   /** The message is full: finish it at the best place of its source (see `message-cut.ts`). */
   private cut(input: PlanInput, segment: Segment, view: View): Step {
+    const cached = this.cache?.view === view ? this.cache : undefined;
+    if (cached?.cut) return cached.cut;
+    const step = this.findCut(input, segment, view);
+    if (cached) cached.cut = step;
+    return step;
+  }
+
+  private findCut(input: PlanInput, segment: Segment, view: View): Step {
     const { slot } = input;
     const room = input.limit;
     const boundaries =
