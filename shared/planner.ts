@@ -30,8 +30,10 @@ const DRAFT_KEEPALIVE_MS = 20_000;
 const TYPING_REFRESH_MS = 4_500;
 /** Reasoning shown above an answer takes at most this share of a message. */
 const REASONING_SHARE = 0.5;
-/** A message's source is rendered in a window of this many times its room, doubled as needed. */
+/** A message's source is rendered in a window of this many times its room, grown as needed. */
 const WINDOW_FACTOR = 1.25;
+/** The window grows to at most this many times the message's room. */
+const MAX_WINDOW_FACTOR = 4;
 /** A table header carried into the next message takes at most this share of it. */
 const CONTINUATION_SHARE = 0.25;
 
@@ -149,7 +151,7 @@ export class Planner {
     }
     const view = this.view(input, segment);
     const room = final ? input.limit : input.limit - this.options.cursor.length;
-    if (!this.fits(view.text, room)) return this.cut(input, segment, view);
+    if (!this.fits(view.text, room) || !view.complete) return this.cut(input, segment, view);
     if (final) {
       const text = slot.noId ? this.unseen(input, segment) : view.text;
       if (isBlank(text) && !slot.hasText) return { type: "drop" };
@@ -191,7 +193,7 @@ export class Planner {
 
   /**
    * The current message rendered: its source from its start, but only as much
-   * as can matter: a window of 1.25 times the message's room, doubled while its
+   * as can matter: a window of 1.25 times the message's room, grown while its
    * rendering still fits (markup and link targets take no room), so a flush
    * costs work in proportion to a message, not to the rest of the answer.
    */
@@ -212,7 +214,7 @@ export class Planner {
     const room = segment.ended ? input.limit : input.limit - this.options.cursor.length;
     const rest = segment.source.length - slot.start;
     let view: View;
-    for (let window = WINDOW_FACTOR * input.limit; ; window *= 2) {
+    for (let window = Math.ceil(WINDOW_FACTOR * input.limit); ; ) {
       const complete = window >= rest;
       const source = slot.prefix + segment.source.slice(slot.start, slot.start + window);
       const final = segment.ended && complete;
@@ -220,7 +222,13 @@ export class Planner {
       // or syntax held back at its end (a flood of `[`) would make it look empty.
       const text = this.render(input, segment, source, final || !complete);
       view = { source, final, complete, text };
-      if (complete || !this.fits(view.text, room)) break;
+      // Past four rooms of source, the message ends in it even if it renders short (a flood
+      // that renders as a rule): the work of a flush stays bounded whatever the answer.
+      if (complete || !this.fits(view.text, room) || window >= MAX_WINDOW_FACTOR * input.limit)
+        break;
+      // Grow by what the rendering says is missing, and a margin: rarely more than once.
+      const missing = (1.1 * room) / Math.max(1, view.text.text.length);
+      window = Math.ceil(window * Math.min(2, Math.max(1.25, missing)));
     }
     this.cache = { key, segment, view };
     return view;

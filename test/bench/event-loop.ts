@@ -3,7 +3,8 @@
  * can write stream through it: every hostile worst case (delimiter floods,
  * deep nesting, widening tables, unclosed fences; 32k characters each) fed in
  * 40-character chunks to one stream each, all at once, rendered as Markdown
- * and split into messages, against a Bot API that answers at once.
+ * and split into messages, against a Bot API that answers on the next turn
+ * of the event loop.
  *
  * The figure is the longest single block `monitorEventLoopDelay` saw, less
  * its sampling resolution. One blocked loop stalls every stream of the process.
@@ -36,8 +37,14 @@ export async function longestBlock(
   chunkSize = 40,
 ): Promise<EventLoopFigures> {
   let messageId = 0;
+  // Answers on the next turn of the event loop, as a reply from the network would.
   const api: BotApi = {
-    call: async () => ({ message_id: ++messageId, date: 0, chat: { id: 1, type: "private" } }),
+    call: () =>
+      new Promise((resolve) =>
+        setImmediate(() =>
+          resolve({ message_id: ++messageId, date: 0, chat: { id: 1, type: "private" } }),
+        ),
+      ),
   };
   const hub = new StreamHub(api, { timeScale: 0.01, defaults: { format: "markdown" } });
   const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
