@@ -16,12 +16,22 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
+import { hostileWorstCases } from "../support/hostile-markdown.js";
 import { CONTENDERS } from "./contenders/index.js";
 import { measureCoreInChildProcess } from "./core-throughput.js";
 import { type EmulatorThread, hostEmulator } from "./emulator-host.js";
+import { longestBlock } from "./event-loop.js";
 import { instancesTable, runInstancesBench } from "./instances.js";
+import { measureLeaksInChildProcess } from "./leaks.js";
 import { hostileRenderLines, measureHostileRenderingInChildProcess } from "./render-hostile.js";
-import { type BenchReport, coreLines, LEGEND, markdownTable, textTable } from "./report.js";
+import {
+  type BenchReport,
+  coreLines,
+  LEGEND,
+  longRunningLines,
+  markdownTable,
+  textTable,
+} from "./report.js";
 import { runScenarios } from "./run.js";
 import { selectScenarios } from "./scenarios.js";
 
@@ -113,6 +123,22 @@ async function main(): Promise<void> {
   );
   const hostileRender = await measureHostileRenderingInChildProcess();
   console.log(hostileRenderLines(hostileRender));
+  console.log(
+    `${elapsed()}  measuring what a long-running bot keeps, and the event loop under hostile answers`,
+  );
+  const leaks = await measureLeaksInChildProcess();
+  const blocks: Array<{ name: string; ms: number }> = [];
+  for (const { name, source } of hostileWorstCases()) {
+    blocks.push({ name, ms: (await longestBlock([source])).longestBlockMs });
+  }
+  blocks.sort((a, b) => a.ms - b.ms);
+  const worst = blocks.at(-1) ?? { name: "none", ms: 0 };
+  const hostileStreams = {
+    worstCase: worst.name,
+    longestBlockMs: worst.ms,
+    medianBlockMs: blocks[Math.floor(blocks.length / 2)]?.ms ?? 0,
+  };
+  console.log(longRunningLines(leaks, hostileStreams));
 
   const host = await hostEmulator({ timeScale: options.timeScale }, options.thread);
   const loop = monitorEventLoopDelay({ resolution: 10 });
@@ -137,11 +163,14 @@ async function main(): Promise<void> {
     cells,
     core,
     hostileRender,
+    leaks,
+    hostileStreams,
   };
   await host.close();
 
   console.log(`\n${textTable(cells)}\n\n${LEGEND}\n\n${coreLines(core)}`);
   console.log(hostileRenderLines(hostileRender));
+  console.log(longRunningLines(leaks, hostileStreams));
   console.log(
     `event loop delay p99/max: bench ${report.loopDelay.bench.p99.toFixed(0)}/${report.loopDelay.bench.max.toFixed(0)} ms, ` +
       `emulator ${report.loopDelay.emulator.p99.toFixed(0)}/${report.loopDelay.emulator.max.toFixed(0)} ms`,

@@ -4,6 +4,7 @@
  */
 
 import type { CoreFigures } from "./core-throughput.js";
+import type { LeakFigures } from "./leaks.js";
 import type { HostileRenderFigures } from "./render-hostile.js";
 import type { CellFigures } from "./run.js";
 
@@ -21,6 +22,10 @@ export interface BenchReport {
   core?: CoreFigures;
   /** The Markdown formatter's longest render of a hostile 32k answer (`render-hostile.ts`). */
   hostileRender?: HostileRenderFigures;
+  /** What a long-running bot keeps (heap per chunk, finished streams). */
+  leaks?: LeakFigures;
+  /** The longest event-loop block while each hostile worst case streams alone. */
+  hostileStreams?: { worstCase: string; longestBlockMs: number; medianBlockMs: number };
 }
 
 const COLUMNS = [
@@ -110,5 +115,19 @@ export function coreLines(core: CoreFigures): string {
       `(no-op Bot API, Markdown, Telegram's limits)`,
     `core: ${(core.bytesPerStream / 1024).toFixed(1)} KiB of heap per active stream at 1,000 streams ` +
       `(each holding ${core.charsPerStream} characters of answer)`,
+  ].join("\n");
+}
+
+/** The long-running figures, as lines of text. */
+export function longRunningLines(
+  leaks: LeakFigures,
+  streams: NonNullable<BenchReport["hostileStreams"]>,
+): string {
+  return [
+    `long-running: ${(leaks.heapGrowthBytes / 1024 / 1024).toFixed(1)} MB of heap taken while one stream read ` +
+      `${leaks.chunks.toLocaleString("en")} one-character chunks; ${leaks.listenersLeft} listeners and ` +
+      `${leaks.streamsAlive} streams left by ${leaks.streams.toLocaleString("en")} finished streams sharing one signal`,
+    `event loop: longest block ${streams.longestBlockMs.toFixed(0)} ms (median ${streams.medianBlockMs.toFixed(0)} ms) ` +
+      `while a hostile 32k answer streams (worst: ${streams.worstCase})`,
   ].join("\n");
 }
