@@ -26,7 +26,8 @@ export interface CoordinationSettings {
 /**
  * The coordination of one hub with the other processes of its bot. Created
  * by the hub when it is given `redis`; starts at once (lease, subscription,
- * a first look for orphaned messages) and ends with {@link close}.
+ * a first look for orphaned messages) and ends with {@link close}, or when
+ * the app's client ends (then without a word to Redis: the lease runs out).
  */
 export class RedisCoordination {
   /** This process's journal: the hub's `journal`. */
@@ -55,6 +56,7 @@ export class RedisCoordination {
     this.stops = new StopChannel(sharing, (stop) =>
       hub.stopLocal(stop.chatId, stop.draftId, stop.threadId),
     );
+    sharing.client.on("end", this.onClientEnd);
     this.ready = this.start();
     this.ready.catch((error) => this.warn(error));
   }
@@ -102,13 +104,14 @@ export class RedisCoordination {
   }
 
   /**
-   * Stop looking for orphans, wait for the recoveries under way, unsubscribe,
+   * Stop looking for orphans, wait for the recoveries under way, close the stop channel,
    * write the journal and give up the lease: what is still open is left for
    * another process (or this one, restarted) to recover.
    */
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.sharing.client.off("end", this.onClientEnd);
     clearInterval(this.scanTimer);
     await this.ready.catch(() => {});
     await this.scanning;
@@ -116,6 +119,20 @@ export class RedisCoordination {
     await this.stops.close();
     await this.journal.close();
   }
+
+  /**
+   * The app closed its client without shutting the hub down: stop looking
+   * for orphans and writing the journal (each would only fail now), and
+   * close the stop channel's connection (the stop channel does), so nothing
+   * of the hub keeps the process alive.
+   */
+  private readonly onClientEnd = () => {
+    if (this.closing) return;
+    this.closing = true;
+    this.sharing.client.off("end", this.onClientEnd);
+    clearInterval(this.scanTimer);
+    this.journal.halt();
+  };
 
   private warn(error: unknown): void {
     if (this.warned) return;

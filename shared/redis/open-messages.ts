@@ -158,10 +158,7 @@ export class OpenMessageLog implements StreamJournal {
   async close(): Promise<void> {
     if (this.isClosed) return;
     // From now on nothing schedules a write: the last one below must not renew the lease after its release.
-    this.isClosed = true;
-    clearInterval(this.renewal);
-    clearInterval(this.ticker);
-    if (this.soon) clearTimeout(this.soon);
+    this.halt();
     await this.flush().catch(() => {});
     try {
       await this.client.eval(
@@ -175,6 +172,18 @@ export class OpenMessageLog implements StreamJournal {
     } catch (error) {
       this.onError(error);
     }
+  }
+
+  /**
+   * Stop renewing and writing, without a word to Redis (the app closed its
+   * client): the lease runs out and what is still open is recovered.
+   */
+  halt(): void {
+    this.isClosed = true;
+    clearInterval(this.renewal);
+    clearInterval(this.ticker);
+    if (this.soon) clearTimeout(this.soon);
+    this.soon = undefined;
   }
 
   private hasPending(): boolean {
