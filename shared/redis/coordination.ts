@@ -8,6 +8,7 @@ import type { RedisSharing } from "./connection.js";
 import { OpenMessageLog } from "./open-messages.js";
 import { claimOrphans, finishInterrupted, interruptedText } from "./recovery.js";
 import { StopChannel, type StopRequest } from "./stop-channel.js";
+import type { RedisTrouble } from "./trouble.js";
 
 /** Settings of a {@link RedisCoordination}, in real milliseconds (already scaled). */
 export interface CoordinationSettings {
@@ -28,6 +29,7 @@ export interface CoordinationSettings {
  * by the hub when it is given `redis`; starts at once (lease, subscription,
  * a first look for orphaned messages) and ends with {@link close}, or when
  * the app's client ends (then without a word to Redis: the lease runs out).
+ * Failures are reported to the hub's `trouble` (one warning per outage).
  */
 export class RedisCoordination {
   /** This process's journal: the hub's `journal`. */
@@ -38,39 +40,52 @@ export class RedisCoordination {
   private scanTimer: ReturnType<typeof setInterval> | undefined;
   private scanning: Promise<void> | undefined;
   private readonly recoveries = new Set<Promise<void>>();
-  private warned = false;
   private closing = false;
 
   constructor(
     private readonly hub: StreamHub,
     private readonly sharing: RedisSharing,
     private readonly settings: CoordinationSettings,
+    private readonly trouble: RedisTrouble,
   ) {
-    const processId = globalThis.crypto.randomUUID();
     this.journal = new OpenMessageLog(
       sharing,
-      processId,
+      globalThis.crypto.randomUUID(),
       { leaseMs: settings.leaseMs, writeIntervalMs: settings.writeIntervalMs },
-      (error) => this.warn(error),
+      trouble,
     );
     this.stops = new StopChannel(sharing, (stop) =>
       hub.stopLocal(stop.chatId, stop.draftId, stop.threadId),
     );
     sharing.client.on("end", this.onClientEnd);
     this.ready = this.start();
-    this.ready.catch((error) => this.warn(error));
+    // Reported already (to `trouble`) by the part that failed.
+    this.ready.catch(() => {});
   }
 
   private async start(): Promise<void> {
     this.scanTimer = setInterval(() => this.scan(), this.settings.scanIntervalMs);
     this.scanTimer.unref?.();
-    await Promise.all([this.journal.start(), this.stops.start()]);
+    await Promise.all([this.journal.start(), this.tracked(() => this.stops.start())]);
     this.scan();
+  }
+
+  /** Run one exchange with Redis and tell `trouble` how it went. */
+  private async tracked<T>(exchange: () => Promise<T>): Promise<T> {
+    const askedAt = performance.now();
+    try {
+      const result = await exchange();
+      this.trouble.answered(askedAt);
+      return result;
+    } catch (error) {
+      this.trouble.failed(error, askedAt);
+      throw error;
+    }
   }
 
   /** Ask the other processes to stop the stream that owns this draft. Never throws. */
   publishStop(stop: StopRequest): void {
-    void this.stops.publish(stop).catch((error) => this.warn(error));
+    void this.tracked(() => this.stops.publish(stop)).catch(() => {});
   }
 
   /**
@@ -80,14 +95,16 @@ export class RedisCoordination {
   scan(): void {
     if (this.scanning || this.closing) return;
     this.scanning = this.claimAndRecover()
-      .catch((error) => this.warn(error))
+      .catch(() => {})
       .finally(() => {
         this.scanning = undefined;
       });
   }
 
   private async claimAndRecover(): Promise<void> {
-    const claimed = await claimOrphans(this.sharing, this.journal.processId, this.settings.leaseMs);
+    const claimed = await this.tracked(() =>
+      claimOrphans(this.sharing, this.journal.processId, this.settings.leaseMs),
+    );
     for (const { field, message } of claimed) {
       const text = interruptedText(
         message,
@@ -133,13 +150,4 @@ export class RedisCoordination {
     clearInterval(this.scanTimer);
     this.journal.halt();
   };
-
-  private warn(error: unknown): void {
-    if (this.warned) return;
-    this.warned = true;
-    const reason = error instanceof Error ? error.message : String(error);
-    console.warn(
-      `streamgram: Redis did not answer (${reason}); streams go on, but stop presses from other processes and crash recovery wait until it does`,
-    );
-  }
 }
