@@ -6,7 +6,7 @@ import { ExpiringSet } from "./expiring-set.js";
 import type { StreamJournal } from "./journal.js";
 import { type RateLimits, resolveLimits } from "./limits.js";
 import { resolveStreamOptions, type StreamOptions } from "./options.js";
-import { type RedisSharing, validateRedisSharing } from "./redis/connection.js";
+import { type RedisSharing, redisKey, validateRedisSharing } from "./redis/connection.js";
 import { RedisCoordination } from "./redis/coordination.js";
 import { SharedDraftIds } from "./redis/draft-ids.js";
 import { RedisTrouble, warningsTo } from "./redis/trouble.js";
@@ -129,6 +129,8 @@ export class StreamHub {
       throw new TypeError("logger must be an object with a warn(message) method");
     const callTimeout = options.callTimeoutMs ?? 30_000;
     const limits = resolveLimits(options.limits);
+    // One id for this process in the budget and the coordination: its lease tells both that it lives.
+    const processId = globalThis.crypto.randomUUID();
     // One warning per Redis outage for the whole hub: the budget says how it paces meanwhile.
     const trouble = options.redis
       ? new RedisTrouble(
@@ -143,8 +145,10 @@ export class StreamHub {
         ? new RedisBudget(options.redis, {
             timeScale,
             recoveryMs: longestWindowMs(limits) * timeScale,
-            // A call without a settle this long after it was made is over (its process died).
+            // A call without a settle this long after it was made is over (its process died
+            // without its lease being seen gone, or there is no lease).
             inflightMs: (Number.isFinite(callTimeout) ? callTimeout : 30_000) + 1000,
+            leases: { processId, keyPrefix: redisKey(options.redis, "lease:") },
             trouble,
           })
         : undefined;
@@ -182,6 +186,7 @@ export class StreamHub {
         this,
         options.redis,
         {
+          processId,
           interruptedNote: note,
           defaultCursor: resolveStreamOptions({}, options.defaults).cursor,
           leaseMs: this.budget.scaled(LEASE_MS),

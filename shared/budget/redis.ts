@@ -30,6 +30,16 @@ export interface RedisBudgetOptions {
   /** Where the warning of an outage goes, when no `trouble` is given. Default `console`. */
   logger?: Logger;
   /**
+   * This process's id, and the key prefix of every process's lease
+   * (`<keyPrefix><processId>`: a key that exists while its process lives;
+   * the hub's coordination keeps it). With them, a call a process left
+   * unsettled counts as arrived as soon as its lease is seen gone, instead of
+   * holding its chat until `inflightMs`: a crashed process's last call holds
+   * up neither the recovery of its messages nor new streams to its chats.
+   * Without them, process ids are random and only `inflightMs` ends such calls.
+   */
+  leases?: { processId: string; keyPrefix: string };
+  /**
    * Where Redis failures are reported, shared with the hub's other users of
    * Redis so one outage logs one warning. Default: the budget's own, to `logger`.
    */
@@ -106,7 +116,9 @@ export class RedisBudget implements SharedBudget {
   /** The epoch Redis named last: a new one means it lost its data. */
   private epoch: string | undefined;
   readonly stats: RedisBudgetStats = { roundTrips: 0, granted: 0, refused: 0, outages: 0 };
-  private readonly processId = randomBytes(6).toString("hex");
+  private readonly processId: string;
+  /** The key prefix of the leases, or "" (see `RedisBudgetOptions.leases`). */
+  private readonly leasePrefix: string;
   private seq = 0;
   private settles: Settle[] = [];
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
@@ -124,6 +136,10 @@ export class RedisBudget implements SharedBudget {
     private readonly options: RedisBudgetOptions,
   ) {
     this.timeoutMs = options.timeoutMs ?? 500;
+    this.processId = options.leases?.processId ?? randomBytes(6).toString("hex");
+    this.leasePrefix = options.leases?.keyPrefix ?? "";
+    if (/[\s.]/.test(this.processId))
+      throw new TypeError("RedisBudget: leases.processId must have no dot and no white space");
     this.trouble =
       options.trouble ??
       new RedisTrouble(warningsTo(options.logger), (reason) => this.outageWarning(reason));
@@ -202,6 +218,7 @@ export class RedisBudget implements SharedBudget {
       JITTER_MARGIN,
       JITTER_MS,
       this.newEpoch(),
+      this.leasePrefix,
     ];
     this.addSettles(settles, keys, args);
     const askedAt = performance.now();
@@ -297,7 +314,7 @@ export class RedisBudget implements SharedBudget {
     ];
     const presence = PRESENCE_MS * this.options.timeScale;
     const args: (string | number)[] = ["", "", 0, "", 0, 0, 1, 1, 0, "", this.processId, presence];
-    args.push(0, 0, 0, this.newEpoch());
+    args.push(0, 0, 0, this.newEpoch(), "");
     this.addSettles(settles, keys, args);
     const askedAt = performance.now();
     try {

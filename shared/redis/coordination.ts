@@ -12,6 +12,8 @@ import type { RedisTrouble } from "./trouble.js";
 
 /** Settings of a {@link RedisCoordination}, in real milliseconds (already scaled). */
 export interface CoordinationSettings {
+  /** This process's id, unique per process start (its lease is `lease:<id>`). */
+  processId: string;
   /** Appended to an interrupted message when recovery finishes it. */
   interruptedNote: string;
   /** The cursor streams show, stripped by recovery when an entry names none. */
@@ -50,7 +52,7 @@ export class RedisCoordination {
   ) {
     this.journal = new OpenMessageLog(
       sharing,
-      globalThis.crypto.randomUUID(),
+      settings.processId,
       { leaseMs: settings.leaseMs, writeIntervalMs: settings.writeIntervalMs },
       trouble,
     );
