@@ -6,9 +6,10 @@ import { ExpiringSet } from "./expiring-set.js";
 import type { StreamJournal } from "./journal.js";
 import { type RateLimits, resolveLimits } from "./limits.js";
 import { resolveStreamOptions, type StreamOptions } from "./options.js";
-import { type RedisSharing, validateRedisSharing } from "./redis/connection.js";
+import { type RedisSharing, redisKey, validateRedisSharing } from "./redis/connection.js";
 import { RedisCoordination } from "./redis/coordination.js";
 import { SharedDraftIds } from "./redis/draft-ids.js";
+import { RedisTrouble, warningsTo } from "./redis/trouble.js";
 import type { StreamResult } from "./result.js";
 import { type StreamSourceInput, toStreamEvents } from "./sources/index.js";
 import { TELEGRAM_TEXT_LIMIT } from "./split.js";
@@ -60,9 +61,14 @@ export interface StreamHubOptions {
    * - A stop press reaches the process that streams the draft.
    * - The open messages of a process that dies are finished by another one
    *   (within 15 s at `timeScale` 1: a 10 s lease, a look every 5 s).
+   *
+   * One Redis outage logs one warning for the hub (whichever part notices
+   * it first), and another after Redis was back; a failure that is not an
+   * outage (Redis answered with an error) is logged on its own.
+   * The hub's own connection (the stop channel's) closes with the client.
    */
   redis?: RedisSharing;
-  /** Where warnings go (Redis unreachable). Default `console`. */
+  /** Where warnings go (Redis unreachable or failing). Default `console`. */
   logger?: Logger;
   /** Defaults for every stream of this hub, overridden per stream. Validated here. */
   defaults?: StreamOptions;
@@ -123,15 +129,29 @@ export class StreamHub {
       throw new TypeError("logger must be an object with a warn(message) method");
     const callTimeout = options.callTimeoutMs ?? 30_000;
     const limits = resolveLimits(options.limits);
-    const shared = options.redis
-      ? new RedisBudget(options.redis, {
-          timeScale,
-          recoveryMs: longestWindowMs(limits) * timeScale,
-          // A call without a settle this long after it was made is over (its process died).
-          inflightMs: (Number.isFinite(callTimeout) ? callTimeout : 30_000) + 1000,
-          ...(options.logger ? { logger: options.logger } : {}),
-        })
+    // One id for this process in the budget and the coordination: its lease tells both that it lives.
+    const processId = globalThis.crypto.randomUUID();
+    // One warning per Redis outage for the whole hub: the budget says how it paces meanwhile.
+    const trouble = options.redis
+      ? new RedisTrouble(
+          warningsTo(options.logger),
+          (reason) =>
+            `${this.redisBudget?.outageWarning(reason)}; ` +
+            "stop presses from other processes and crash recovery wait until then too",
+        )
       : undefined;
+    const shared =
+      options.redis && trouble
+        ? new RedisBudget(options.redis, {
+            timeScale,
+            recoveryMs: longestWindowMs(limits) * timeScale,
+            // A call without a settle this long after it was made is over (its process died
+            // without its lease being seen gone, or there is no lease).
+            inflightMs: (Number.isFinite(callTimeout) ? callTimeout : 30_000) + 1000,
+            leases: { processId, keyPrefix: redisKey(options.redis, "lease:") },
+            trouble,
+          })
+        : undefined;
     this.budget = new BotBudget({
       limits,
       timeScale,
@@ -161,15 +181,20 @@ export class StreamHub {
     if (typeof note !== "string" || note.length > 256) {
       throw new TypeError("interruptedNote must be a string of at most 256 UTF-16 units");
     }
-    if (options.redis !== undefined) {
-      validateRedisSharing(options.redis);
-      this.coordination = new RedisCoordination(this, options.redis, {
-        interruptedNote: note,
-        defaultCursor: resolveStreamOptions({}, options.defaults).cursor,
-        leaseMs: this.budget.scaled(LEASE_MS),
-        scanIntervalMs: this.budget.scaled(RECOVERY_SCAN_MS),
-        writeIntervalMs: this.budget.scaled(JOURNAL_WRITE_MS),
-      });
+    if (options.redis !== undefined && trouble) {
+      this.coordination = new RedisCoordination(
+        this,
+        options.redis,
+        {
+          processId,
+          interruptedNote: note,
+          defaultCursor: resolveStreamOptions({}, options.defaults).cursor,
+          leaseMs: this.budget.scaled(LEASE_MS),
+          scanIntervalMs: this.budget.scaled(RECOVERY_SCAN_MS),
+          writeIntervalMs: this.budget.scaled(JOURNAL_WRITE_MS),
+        },
+        trouble,
+      );
       this.journal = this.coordination.journal;
     }
     // Random start: draft ids of a restarted process do not animate a previous process's draft.

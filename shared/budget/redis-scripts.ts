@@ -27,7 +27,8 @@ end
  * the bot's against every window, the pace and any penalty, and record the
  * call at the earliest time they allow (now, or a little later: the caller
  * waits for it). Calls in flight without an answer for `inflightMs` count as
- * having arrived then (their process died).
+ * having arrived then (their process died); so do calls of a process whose
+ * lease is gone, as soon as that is seen (when lease keys are given).
  *
  * KEYS: 1 chat bucket, 2 bot bucket, 3 chat penalty, 4 bot penalty,
  *       5 processes (sorted set), 6 epoch, 7.. the bucket of each settle below.
@@ -37,7 +38,9 @@ end
  *       12 how long a process counts as present (ms), 13 the shortest retry ms when
  *       a call in flight blocks the chat, 14 jitter margin, 15 jitter ms,
  *       16 an epoch to set if there is none (Redis lost its data, or first use),
- *       17.. settles "<id> <latest arrival>" (Redis's clock), one per key from KEYS[7].
+ *       17 the key prefix of the processes' leases ('' = none: only ARGV 9 ends a call in flight;
+ *          else a call "<process>.<n>" of a process without the key "<prefix><process>" has arrived),
+ *       18.. settles "<id> <latest arrival>" (Redis's clock), one per key from KEYS[7].
  * Returns {1, delay ms, processes, chat penalty ms, bot penalty ms, now, sent at, epoch}
  * (now and sent at as strings, Redis's clock) when reserved (a delay only for
  * the bot's budget: the bot's calls queue in order); {0, retry ms, processes,
@@ -62,8 +65,8 @@ if not epoch then
   epoch = ARGV[16]
   redis.call('SET', KEYS[6], epoch)
 end
-for i = 17, #ARGV do
-  local key = KEYS[i - 10]
+for i = 18, #ARGV do
+  local key = KEYS[i - 11]
   local id, arrived = string.match(ARGV[i], '^(%S+) (%S+)$')
   local list = redis.call('LRANGE', key, 0, -1)
   for j, raw in ipairs(list) do
@@ -90,6 +93,17 @@ local function longest(ws)
   return most
 end
 
+-- Whether the process of call "<process>.<n>" is alive: it holds its lease (one look per process).
+local leases = ARGV[17]
+local living = {}
+local function alive(id)
+  if leases == '' then return true end
+  local process = string.match(id, '^(.+)%.[^.]+$')
+  if process == nil or process == ARGV[11] then return true end
+  if living[process] == nil then living[process] = redis.call('EXISTS', leases .. process) == 1 end
+  return living[process]
+end
+
 local function load(key)
   local recs = {}
   for _, raw in ipairs(redis.call('LRANGE', key, 0, -1)) do
@@ -97,6 +111,8 @@ local function load(key)
     sent = tonumber(sent)
     local a = tonumber(arrived)
     if a == nil and sent + inflight < now then a = sent + inflight end
+    -- A dead process's call: it arrived by now, if it was ever made (saved below as arrived).
+    if a == nil and not alive(id) then a = math.max(sent, now) end
     recs[#recs + 1] = { id = id, sent = sent, arr = a }
   end
   return recs

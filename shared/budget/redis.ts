@@ -5,21 +5,13 @@
  */
 import { randomBytes } from "node:crypto";
 import type { RateBudget } from "../limits.js";
-import {
-  type RedisScript,
-  type RedisSharing,
-  RedisUnavailableError,
-  redisKey,
-  runScript,
-} from "../redis/connection.js";
+import { type RedisScript, type RedisSharing, redisKey, runScript } from "../redis/connection.js";
+import { type Logger, RedisTrouble, warningsTo } from "../redis/trouble.js";
 import { JITTER_MARGIN, JITTER_MS, longestSpanOf } from "./history.js";
 import { PENALIZE_SCRIPT, RESERVE_SCRIPT } from "./redis-scripts.js";
 import type { SharedBudget, SharedCall, SharedReservation, SharedTicket } from "./shared.js";
 
-/** Where streamgram reports trouble that does not fail a stream. */
-export interface Logger {
-  warn(message: string): void;
-}
+export type { Logger } from "../redis/trouble.js";
 
 /** Options of {@link RedisBudget}. */
 export interface RedisBudgetOptions {
@@ -35,7 +27,23 @@ export interface RedisBudgetOptions {
   recoveryMs: number;
   /** Give up on Redis after this long without an answer and decide locally. Default 500 ms. */
   timeoutMs?: number;
+  /** Where the warning of an outage goes, when no `trouble` is given. Default `console`. */
   logger?: Logger;
+  /**
+   * This process's id, and the key prefix of every process's lease
+   * (`<keyPrefix><processId>`: a key that exists while its process lives;
+   * the hub's coordination keeps it). With them, a call a process left
+   * unsettled counts as arrived as soon as its lease is seen gone, instead of
+   * holding its chat until `inflightMs`: a crashed process's last call holds
+   * up neither the recovery of its messages nor new streams to its chats.
+   * Without them, process ids are random and only `inflightMs` ends such calls.
+   */
+  leases?: { processId: string; keyPrefix: string };
+  /**
+   * Where Redis failures are reported, shared with the hub's other users of
+   * Redis so one outage logs one warning. Default: the budget's own, to `logger`.
+   */
+  trouble?: RedisTrouble;
 }
 
 /** How long a process counts as present after its last call, unscaled. */
@@ -85,7 +93,7 @@ export interface RedisBudgetStats {
   granted: number;
   /** Reservations refused because another process had a call to the chat in flight. */
   refused: number;
-  /** Outages seen (each logged once). */
+  /** Outages this budget saw (it decided locally until a probe found Redis back). */
   outages: number;
 }
 
@@ -108,7 +116,9 @@ export class RedisBudget implements SharedBudget {
   /** The epoch Redis named last: a new one means it lost its data. */
   private epoch: string | undefined;
   readonly stats: RedisBudgetStats = { roundTrips: 0, granted: 0, refused: 0, outages: 0 };
-  private readonly processId = randomBytes(6).toString("hex");
+  private readonly processId: string;
+  /** The key prefix of the leases, or "" (see `RedisBudgetOptions.leases`). */
+  private readonly leasePrefix: string;
   private seq = 0;
   private settles: Settle[] = [];
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
@@ -119,12 +129,20 @@ export class RedisBudget implements SharedBudget {
   private readonly processSet: string;
   private readonly penalizedSet: string;
   private readonly epochKey: string;
+  private readonly trouble: RedisTrouble;
 
   constructor(
     private readonly sharing: RedisSharing,
     private readonly options: RedisBudgetOptions,
   ) {
     this.timeoutMs = options.timeoutMs ?? 500;
+    this.processId = options.leases?.processId ?? randomBytes(6).toString("hex");
+    this.leasePrefix = options.leases?.keyPrefix ?? "";
+    if (/[\s.]/.test(this.processId))
+      throw new TypeError("RedisBudget: leases.processId must have no dot and no white space");
+    this.trouble =
+      options.trouble ??
+      new RedisTrouble(warningsTo(options.logger), (reason) => this.outageWarning(reason));
     this.botBucket = this.key("budget:bot");
     this.botPenalty = this.key("penalty:bot");
     this.processSet = this.key("processes");
@@ -200,6 +218,7 @@ export class RedisBudget implements SharedBudget {
       JITTER_MARGIN,
       JITTER_MS,
       this.newEpoch(),
+      this.leasePrefix,
     ];
     this.addSettles(settles, keys, args);
     const askedAt = performance.now();
@@ -208,7 +227,7 @@ export class RedisBudget implements SharedBudget {
       reply = await this.run(RESERVE_SCRIPT, keys, args);
     } catch (error) {
       this.keepSettles(settles);
-      this.lost(error);
+      this.lost(error, askedAt);
       throw error;
     }
     const [status, a, processes, chatPenaltyMs, botPenaltyMs, redisNow, sentAt, epoch] =
@@ -252,11 +271,12 @@ export class RedisBudget implements SharedBudget {
 
   penalize(chat: string, penaltyMs: number, chatBudget: RateBudget, global: RateBudget): void {
     if (!this.reachable) return;
+    const askedAt = performance.now();
     this.run(
       PENALIZE_SCRIPT,
       [this.key(`penalty:${chat}`), this.botPenalty, this.penalizedSet],
       ["", chat, penaltyMs, longestSpanOf(chatBudget), longestSpanOf(global)],
-    ).catch((error) => this.lost(error));
+    ).catch((error) => this.lost(error, askedAt));
   }
 
   /**
@@ -294,8 +314,9 @@ export class RedisBudget implements SharedBudget {
     ];
     const presence = PRESENCE_MS * this.options.timeScale;
     const args: (string | number)[] = ["", "", 0, "", 0, 0, 1, 1, 0, "", this.processId, presence];
-    args.push(0, 0, 0, this.newEpoch());
+    args.push(0, 0, 0, this.newEpoch(), "");
     this.addSettles(settles, keys, args);
+    const askedAt = performance.now();
     try {
       const [, epoch, processes] = (await this.run(RESERVE_SCRIPT, keys, args)) as unknown[];
       this.seen(epoch);
@@ -303,7 +324,7 @@ export class RedisBudget implements SharedBudget {
       return true;
     } catch (error) {
       this.keepSettles(settles);
-      if (!probing) this.lost(error);
+      if (!probing) this.lost(error, askedAt);
       return false;
     }
   }
@@ -323,29 +344,39 @@ export class RedisBudget implements SharedBudget {
       this.settles.splice(0, this.settles.length - SETTLES_KEPT);
   }
 
-  private run(
+  /** One script call; an answer tells the hub's trouble that Redis answers. */
+  private async run(
     script: RedisScript,
     keys: readonly string[],
     args: readonly (string | number)[],
   ): Promise<unknown> {
     this.stats.roundTrips++;
-    return runScript(this.sharing.client, script, keys, args, this.timeoutMs);
+    const askedAt = performance.now();
+    const reply = await runScript(this.sharing.client, script, keys, args, this.timeoutMs);
+    this.trouble.answered(askedAt);
+    return reply;
   }
 
-  /** Redis failed to answer: decide locally until a probe finds it back. */
-  private lost(error: unknown): void {
+  /**
+   * What this budget does while Redis is away, for the outage's warning:
+   * `reason` is what failed.
+   */
+  outageWarning(reason: string): string {
+    return (
+      `streamgram: Redis did not answer (${reason}); this process paces bot ${this.sharing.botId} ` +
+      `alone, as if ${Math.max(2, this.processes)} processes shared it, until Redis is back`
+    );
+  }
+
+  /**
+   * A command sent at `askedAt` failed: decide locally until a probe finds
+   * Redis back (the hub's trouble logs it, once per outage).
+   */
+  private lost(error: unknown, askedAt: number): void {
     if (!this.reachable) return;
     this.reachable = false;
     this.stats.outages++;
-    const why =
-      error instanceof RedisUnavailableError
-        ? error.message
-        : String((error as Error)?.message ?? error);
-    const warn = this.options.logger?.warn.bind(this.options.logger) ?? console.warn;
-    warn(
-      `streamgram: Redis did not answer (${why}); this process paces bot ${this.sharing.botId} ` +
-        `alone, as if ${Math.max(2, this.processes)} processes shared it, until Redis is back`,
-    );
+    this.trouble.failed(error, askedAt);
     this.probe();
   }
 

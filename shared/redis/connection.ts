@@ -18,10 +18,11 @@ export interface RedisClient {
   /** A second connection with the same settings (a subscriber needs its own). */
   duplicate(): RedisClient;
   subscribe(...channels: string[]): Promise<unknown>;
-  unsubscribe(...channels: string[]): Promise<unknown>;
   on(event: string, listener: (...args: any[]) => void): unknown;
   off(event: string, listener: (...args: any[]) => void): unknown;
   quit(): Promise<unknown>;
+  /** Close the connection at once, without waiting for replies (ioredis has it; `quit()` is used without). */
+  disconnect?(): void;
   /** `ready` while connected; see ioredis. */
   readonly status: string;
 }

@@ -9,6 +9,7 @@
  */
 import type { OpenMessage, StreamJournal } from "../journal.js";
 import { type RedisClient, type RedisSharing, redisKey } from "./connection.js";
+import type { RedisTrouble } from "./trouble.js";
 
 /**
  * Renew the lease, then write and delete journal entries, in one round trip.
@@ -94,8 +95,8 @@ export class OpenMessageLog implements StreamJournal {
     /** This process's id: unique per process start. */
     readonly processId: string,
     private readonly timing: JournalTiming,
-    /** Told about every failed write. */
-    private readonly onError: (error: unknown) => void,
+    /** Told about every write: answered or failed. */
+    private readonly trouble: RedisTrouble,
   ) {
     this.client = sharing.client;
     this.leaseKey = redisKey(sharing, `lease:${processId}`);
@@ -158,11 +159,9 @@ export class OpenMessageLog implements StreamJournal {
   async close(): Promise<void> {
     if (this.isClosed) return;
     // From now on nothing schedules a write: the last one below must not renew the lease after its release.
-    this.isClosed = true;
-    clearInterval(this.renewal);
-    clearInterval(this.ticker);
-    if (this.soon) clearTimeout(this.soon);
+    this.halt();
     await this.flush().catch(() => {});
+    const askedAt = performance.now();
     try {
       await this.client.eval(
         RELEASE_SCRIPT,
@@ -172,9 +171,22 @@ export class OpenMessageLog implements StreamJournal {
         this.procsKey,
         this.processId,
       );
+      this.trouble.answered(askedAt);
     } catch (error) {
-      this.onError(error);
+      this.trouble.failed(error, askedAt);
     }
+  }
+
+  /**
+   * Stop renewing and writing, without a word to Redis (the app closed its
+   * client): the lease runs out and what is still open is recovered.
+   */
+  halt(): void {
+    this.isClosed = true;
+    clearInterval(this.renewal);
+    clearInterval(this.ticker);
+    if (this.soon) clearTimeout(this.soon);
+    this.soon = undefined;
   }
 
   private hasPending(): boolean {
@@ -212,6 +224,7 @@ export class OpenMessageLog implements StreamJournal {
     const deletes = [...this.deletes];
     this.deletes.clear();
     this.lastWriteAt = Date.now();
+    const askedAt = performance.now();
     const run = async () => {
       try {
         await this.client.eval(
@@ -227,12 +240,13 @@ export class OpenMessageLog implements StreamJournal {
           ...deletes,
         );
         this.failing = false;
+        this.trouble.answered(askedAt);
       } catch (error) {
         this.failing = true;
         // Keep what did not go out for the next write (unless a newer version came meanwhile).
         for (const [entry, message] of written) entry.pending ??= message;
         for (const field of deletes) this.deletes.add(field);
-        this.onError(error);
+        this.trouble.failed(error, askedAt);
         throw error;
       } finally {
         this.flushing = undefined;

@@ -3,6 +3,7 @@
  * their open messages (atomically, so two survivors never both take one), and
  * finish each as the user last saw it.
  */
+import type { ChatBudget } from "../budget.js";
 import { classifyApiError } from "../errors.js";
 import type { StreamHub } from "../hub.js";
 import type { OpenMessage } from "../journal.js";
@@ -132,6 +133,21 @@ export async function finishInterrupted(
   const isPrivate =
     message.transport === "draft" || (typeof message.chatId === "number" && message.chatId > 0);
   const chat = hub.budget.chat(message.chatId, isPrivate);
+  try {
+    return await finishWith(hub, message, text, chat);
+  } finally {
+    hub.budget.release(chat);
+  }
+}
+
+/** {@link finishInterrupted} with the chat's budget taken. */
+async function finishWith(
+  hub: StreamHub,
+  message: OpenMessage,
+  text: FormattedText,
+  chat: ChatBudget,
+): Promise<RecoveryOutcome> {
+  const editing = message.transport === "edit";
   let withEntities = text.entities.length > 0;
   let delay = BACKOFF_FIRST_MS;
   let penalties = 0;

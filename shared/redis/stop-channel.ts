@@ -15,6 +15,9 @@ export interface StopRequest {
 /**
  * A subscription to a bot's stop channel, on its own connection
  * (`client.duplicate()`: a subscribed connection can do nothing else).
+ * That connection is the hub's, not the app's: it is closed by {@link close},
+ * and also when the app's client ends (`quit()` or `disconnect()`), so an app
+ * that closes its client without shutting the hub down still exits.
  */
 export class StopChannel {
   private readonly channel: string;
@@ -41,6 +44,7 @@ export class StopChannel {
   async start(retryMs = 1000): Promise<void> {
     const subscriber = this.sharing.client.duplicate();
     this.subscriber = subscriber;
+    this.sharing.client.on("end", this.onClientEnd);
     subscriber.on("message", this.listener);
     // A duplicate whose connection fails must not crash the app with an unhandled 'error'.
     subscriber.on("error", () => {});
@@ -69,19 +73,32 @@ export class StopChannel {
     await this.sharing.client.publish(this.channel, JSON.stringify(stop));
   }
 
-  /** Unsubscribe and close the subscriber's connection. */
+  /**
+   * Close the subscriber's connection (which ends the subscription), at once:
+   * without waiting for Redis, so a Redis that is down cannot keep it
+   * reconnecting, and the process alive, after the hub shut down.
+   */
   async close(): Promise<void> {
     const subscriber = this.subscriber;
     this.subscriber = undefined;
+    this.sharing.client.off("end", this.onClientEnd);
     if (!subscriber) return;
     subscriber.off("message", this.listener);
+    if (typeof subscriber.disconnect === "function") {
+      subscriber.disconnect();
+      return;
+    }
     try {
-      await subscriber.unsubscribe(this.channel);
       await subscriber.quit();
     } catch {
       // Already disconnected: nothing to close.
     }
   }
+
+  /** The app closed its client: the hub's connection made from it goes too. */
+  private readonly onClientEnd = () => {
+    void this.close();
+  };
 }
 
 function parseStop(message: string): StopRequest | undefined {

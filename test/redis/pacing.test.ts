@@ -65,6 +65,7 @@ async function reserve(
     JITTER_MARGIN,
     JITTER_MS,
     "e",
+    "",
   ];
   for (const s of settles) {
     keys.push(`${prefix}chat`, `${prefix}bot`);
