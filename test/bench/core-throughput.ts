@@ -7,10 +7,10 @@
  * bench is in it. Prints the figures as JSON on stdout.
  */
 
-import { spawn } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { type BotApi, type StreamConsumer, StreamHub } from "../../shared/index.js";
+import { measureInChildProcess } from "./child-process.js";
 
 /** What {@link measureCore} found. */
 export interface CoreFigures {
@@ -107,20 +107,8 @@ export async function measureCore(): Promise<CoreFigures> {
 
 /** Run {@link measureCore} in a child process with `--expose-gc` and return its figures. */
 export function measureCoreInChildProcess(): Promise<CoreFigures> {
-  const script = fileURLToPath(import.meta.url);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", script, "--child"], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      output += chunk.toString("utf8");
-    });
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      if (code !== 0) reject(new Error(`core measurement exited with code ${code}`));
-      else resolve(JSON.parse(output) as CoreFigures);
-    });
+  return measureInChildProcess<CoreFigures>(import.meta.url, "core measurement", {
+    exposeGc: true,
   });
 }
 

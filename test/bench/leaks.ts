@@ -7,10 +7,10 @@
  * so the heap is measured after real garbage collections. Prints JSON.
  */
 
-import { spawn } from "node:child_process";
 import { getEventListeners } from "node:events";
 import { fileURLToPath } from "node:url";
 import { type BotApi, StreamHub } from "../../shared/index.js";
+import { measureInChildProcess } from "./child-process.js";
 
 /** What {@link measureLeaks} found. */
 export interface LeakFigures {
@@ -89,20 +89,8 @@ export async function measureLeaks(chunks = 300_000, streams = 1000): Promise<Le
 
 /** Run {@link measureLeaks} in a child process with `--expose-gc` and return its figures. */
 export function measureLeaksInChildProcess(): Promise<LeakFigures> {
-  const script = fileURLToPath(import.meta.url);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", script, "--child"], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      output += chunk.toString("utf8");
-    });
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      if (code !== 0) reject(new Error(`leak measurement exited with code ${code}`));
-      else resolve(JSON.parse(output) as LeakFigures);
-    });
+  return measureInChildProcess<LeakFigures>(import.meta.url, "leak measurement", {
+    exposeGc: true,
   });
 }
 

@@ -15,11 +15,11 @@
  *   npx tsx test/bench/render-hostile.ts --table --only='flood'   cases whose name matches
  */
 
-import { spawn } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { markdownFormatter } from "../../shared/format/index.js";
 import { hostileWorstCases } from "../support/hostile-markdown.js";
+import { measureInChildProcess } from "./child-process.js";
 
 /** Length of every measured text. */
 const LENGTH = 32_000;
@@ -102,21 +102,10 @@ export function measureHostileRendering(only?: RegExp): HostileRenderFigures {
 
 /** Run {@link measureHostileRendering} in a child process of its own and return its figures. */
 export function measureHostileRenderingInChildProcess(): Promise<HostileRenderFigures> {
-  const script = fileURLToPath(import.meta.url);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", script, "--child"], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      output += chunk.toString("utf8");
-    });
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      if (code !== 0) reject(new Error(`hostile rendering measurement exited with code ${code}`));
-      else resolve(JSON.parse(output) as HostileRenderFigures);
-    });
-  });
+  return measureInChildProcess<HostileRenderFigures>(
+    import.meta.url,
+    "hostile rendering measurement",
+  );
 }
 
 /** The figures as lines of text for the bench's report. */
