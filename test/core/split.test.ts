@@ -46,6 +46,26 @@ describe("splitAtBoundary", () => {
     expect(cut % "👨‍👩‍👧".length).toBe(0);
   });
 
+  it("never cuts a flag in half, however long the run of flags before the limit", () => {
+    fc.assert(
+      fc.property(
+        fc
+          .string({ maxLength: 5 })
+          .filter((p) => p.isWellFormed() && !/[\u{1f1e6}-\u{1f1ff}]/u.test(p)),
+        fc.array(fc.constantFrom("🇺🇦", "🇯🇵", "🇩🇪", "🇧🇷"), { minLength: 20, maxLength: 400 }),
+        fc.integer({ min: 8, max: 1500 }),
+        (prefix, flags, max) => {
+          const t = `${prefix}${flags.join("")} tail`;
+          const cut = lastGraphemeBoundary(t, Math.min(max, t.length - 1));
+          if (cut > prefix.length && cut < prefix.length + flags.length * 4) {
+            expect((cut - prefix.length) % 4).toBe(0);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it("returns a grapheme boundary within the limit for any text", () => {
     fc.assert(
       fc.property(text, fc.integer({ min: 8, max: 500 }), (t, max) => {
