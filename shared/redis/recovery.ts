@@ -12,24 +12,38 @@ import type { FormattedText } from "../types.js";
 import { type RedisSharing, redisKey } from "./connection.js";
 
 /**
- * Move the journal entries of every process without a lease into ours, and
- * return them as field/value pairs. One script, so the move is atomic: a
- * second survivor running it finds nothing left.
+ * Move the journal entries of every process whose lease has been gone for a
+ * whole lease into ours, and return them as field/value pairs. The first scan
+ * that finds a lease missing only notes the time (`missing:<id>`): a live
+ * process whose lease vanished with a Redis restart, or ran out during an
+ * outage, takes it again within a lease and is left alone. One script, so the
+ * move is atomic: a second survivor running it finds nothing left.
  * KEYS: procs, our open hash, our lease. ARGV: key prefix, our id, lease ms.
  */
 const CLAIM_SCRIPT = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local lease = tonumber(ARGV[3])
 local claimed = {}
 for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local missing = ARGV[1] .. 'missing:' .. id
   if id ~= ARGV[2] and redis.call('EXISTS', ARGV[1] .. 'lease:' .. id) == 0 then
-    local open = ARGV[1] .. 'open:' .. id
-    local entries = redis.call('HGETALL', open)
-    for i = 1, #entries, 2 do
-      redis.call('HSET', KEYS[2], entries[i], entries[i + 1])
-      claimed[#claimed + 1] = entries[i]
-      claimed[#claimed + 1] = entries[i + 1]
+    local since = redis.call('GET', missing)
+    if not since then
+      redis.call('SET', missing, now, 'PX', lease * 3)
+    elseif now - tonumber(since) >= lease then
+      local open = ARGV[1] .. 'open:' .. id
+      local entries = redis.call('HGETALL', open)
+      for i = 1, #entries, 2 do
+        redis.call('HSET', KEYS[2], entries[i], entries[i + 1])
+        claimed[#claimed + 1] = entries[i]
+        claimed[#claimed + 1] = entries[i + 1]
+      end
+      redis.call('DEL', open, missing)
+      redis.call('SREM', KEYS[1], id)
     end
-    redis.call('DEL', open)
-    redis.call('SREM', KEYS[1], id)
+  else
+    redis.call('DEL', missing)
   end
 end
 if #claimed > 0 then
