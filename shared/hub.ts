@@ -60,7 +60,8 @@ export interface StreamHubOptions {
    *   the limits and one warning is logged.
    * - A stop press reaches the process that streams the draft.
    * - The open messages of a process that dies are finished by another one
-   *   (within 15 s at `timeScale` 1: a 10 s lease, a look every 5 s).
+   *   (within 25 s at `timeScale` 1: a 10 s lease, gone for another lease,
+   *   a look every 5 s).
    *
    * One Redis outage logs one warning for the hub (whichever part notices
    * it first), and another after Redis was back; a failure that is not an
