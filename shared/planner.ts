@@ -122,6 +122,8 @@ export class Planner {
   /** The last view rendered, and the cut planned from it (a cut is planned twice: before and after its slot is granted). */
   private cache: { key: string; segment: Segment; view: View; cut?: Step } | undefined;
   private definitions: { length: number; preamble: string } | undefined;
+  /** How far the source was planned with nothing new to show, so `update` is not asked for again. */
+  private unchanged: { slot: MessageSlot; end: number } | undefined;
 
   constructor(
     private readonly options: ResolvedStreamOptions,
@@ -140,13 +142,8 @@ export class Planner {
     }
     // More text for a message the chat already shows: ask for a slot first and render
     // once it is granted, so a thousand streams woken by one event do not all render now.
-    if (
-      input.lazy &&
-      !final &&
-      slot.hasText &&
-      !slot.noId &&
-      segment.source.length > slot.shownEnd
-    ) {
+    const seen = Math.max(slot.shownEnd, this.unchanged?.slot === slot ? this.unchanged.end : 0);
+    if (input.lazy && !final && slot.hasText && !slot.noId && segment.source.length > seen) {
       return { type: "update" };
     }
     const view = this.view(input, segment);
@@ -171,6 +168,8 @@ export class Planner {
     if (contentKey(this.withCursor(text)) !== slot.shownKey) {
       return { type: "preview", text, shownEnd };
     }
+    // The new text shows nothing new (white space, syntax still held back): no slot for it.
+    this.unchanged = { slot, end: shownEnd };
     if (mode === "draft") {
       const due = slot.shownAt + this.scaled(DRAFT_KEEPALIVE_MS);
       return due <= now ? { type: "preview", text, shownEnd } : { type: "idle", wakeAt: due };

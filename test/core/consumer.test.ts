@@ -159,6 +159,25 @@ describe("edit transport", () => {
     expect(renders - rendersAtFirstSend).toBeLessThan(60);
   });
 
+  it("takes no slot of the chat's budget for new text that shows nothing new", async () => {
+    let acquires = 0;
+    const acquire = hub.budget.acquire.bind(hub.budget);
+    hub.budget.acquire = (...args: Parameters<typeof acquire>) => {
+      acquires++;
+      return acquire(...args);
+    };
+    const consumer = hub.stream(GROUP, { format: "markdown" });
+    consumer.delta("Hello there.");
+    await vi.advanceTimersByTimeAsync(3000);
+    const before = acquires;
+    // A paragraph break, then the model thinks for a minute: nothing new to show.
+    consumer.delta("\n\n");
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(acquires - before).toBeLessThanOrEqual(1);
+    await drive(consumer, ["Next paragraph."]);
+    expect(tg.visibleTexts()).toEqual(["Hello there.\n\nNext paragraph."]);
+  });
+
   it("sends a message as plain text when its rendering throws, instead of failing the reply", async () => {
     const fragile = {
       name: "markdown" as const,
