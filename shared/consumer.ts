@@ -1,7 +1,7 @@
 import { Answer } from "./answer.js";
 import type { BotApi } from "./bot-api.js";
 import type { BudgetKind, BudgetPriority, ChatBudget } from "./budget.js";
-import { Delivery, type Remedy, remedyFor } from "./delivery.js";
+import { Delivery, MIN_TEXT_LIMIT, type Remedy, remedyFor } from "./delivery.js";
 import { describeValue as describe } from "./describe.js";
 import {
   type ApiFailure,
@@ -687,7 +687,7 @@ export class StreamConsumer {
         this.withoutEntities = true;
         return;
       case "shrink":
-        this.limit = Math.max(256, Math.floor(this.limit * 0.9));
+        this.limit = Math.max(MIN_TEXT_LIMIT, Math.floor(this.limit * 0.9));
         return;
       case "fatal":
         throw this.deliveryError(remedy.reason, failure);

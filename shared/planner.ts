@@ -1,8 +1,8 @@
 import { closeFence, openFenceAtEnd } from "./code-fence.js";
 import { withReasoning } from "./format/index.js";
-import { splitBlockRuns } from "./format/markdown/blocks.js";
+import { splitCachedRuns } from "./format/markdown/blocks.js";
 import { markdownFormatter } from "./format/markdown/formatter.js";
-import { wellFormedSource } from "./format/unicode.js";
+import { isLowSurrogate, wellFormedSource } from "./format/unicode.js";
 import { continuationOf, findCut } from "./message-cut.js";
 import { contentKey, isBlank, plainText, trimFormatted } from "./message-text.js";
 import type { ResolvedStreamOptions } from "./options.js";
@@ -285,7 +285,7 @@ export class Planner {
     const { source } = segment;
     if (this.definitions?.length === source.length) return this.definitions.preamble;
     const preamble = source.includes("]:")
-      ? splitBlockRuns(wellFormedSource(source, true).replace(/\r\n?/g, "\n")).preamble
+      ? splitCachedRuns(wellFormedSource(source, true).replace(/\r\n?/g, "\n")).preamble
       : "";
     this.definitions = { length: source.length, preamble };
     return preamble;
@@ -350,7 +350,6 @@ function capReasoning(reasoning: string, limit: number): string {
   if (trimmed.length <= max) return trimmed;
   let from = trimmed.length - (max - 1);
   // Never start between the halves of a surrogate pair.
-  const code = trimmed.charCodeAt(from);
-  if (code >= 0xdc00 && code <= 0xdfff) from++;
+  if (isLowSurrogate(trimmed.charCodeAt(from))) from++;
   return `…${trimmed.slice(from)}`;
 }

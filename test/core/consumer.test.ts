@@ -588,6 +588,26 @@ describe("long replies", () => {
     expect(result.messages).toHaveLength(texts.length);
   });
 
+  it("links a reference in a later message to a definition that came before it", async () => {
+    const small = new StreamHub(tg, { textLimit: 256 });
+    const answer = [
+      "[docs]: https://example.com/docs",
+      ...Array.from(
+        { length: 8 },
+        (_, i) => `Paragraph ${i} of the answer, long enough to fill it.`,
+      ),
+      "See [the docs][docs] for more.",
+    ].join("\n\n");
+    await drive(small.stream(GROUP, { format: "markdown" }), chunks(answer, 40));
+    const texts = tg.visibleTexts();
+    expect(texts.length).toBeGreaterThanOrEqual(2);
+    expect(texts.at(-1)).toContain("See the docs for more.");
+    const last = tg.callsOf("sendMessage", "editMessageText").at(-1);
+    expect(last?.payload.entities).toContainEqual(
+      expect.objectContaining({ type: "text_link", url: "https://example.com/docs" }),
+    );
+  });
+
   it("closes and reopens a code fence cut by a split", async () => {
     const code = Array.from({ length: 400 }, (_, i) => `const value${i} = ${i};`).join("\n");
     const text = `Here is the code:\n\n\`\`\`ts\n${code}\n\`\`\`\n\nDone.`;
