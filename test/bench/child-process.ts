@@ -33,3 +33,23 @@ export function measureInChildProcess<T>(
     });
   });
 }
+
+/**
+ * The child's side of {@link measureInChildProcess}: when the module at
+ * `moduleUrl` runs as `<module> --child`, run `measure`, print its figures as
+ * JSON and exit (timers the measurement left behind, such as paced finals, are
+ * not part of it).
+ */
+export function answerAsChildProcess(moduleUrl: string, measure: () => Promise<unknown>): void {
+  if (!process.argv.includes("--child") || process.argv[1] !== fileURLToPath(moduleUrl)) return;
+  measure().then(
+    (figures) => {
+      process.stdout.write(JSON.stringify(figures));
+      process.exit(0);
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

@@ -8,9 +8,8 @@
  */
 
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
 import { type BotApi, type StreamConsumer, StreamHub } from "../../shared/index.js";
-import { measureInChildProcess } from "./child-process.js";
+import { answerAsChildProcess, measureInChildProcess } from "./child-process.js";
 
 /** What {@link measureCore} found. */
 export interface CoreFigures {
@@ -112,16 +111,4 @@ export function measureCoreInChildProcess(): Promise<CoreFigures> {
   });
 }
 
-if (process.argv.includes("--child") && process.argv[1] === fileURLToPath(import.meta.url)) {
-  measureCore().then(
-    (figures) => {
-      process.stdout.write(JSON.stringify(figures));
-      // Paced finals are still waiting for their slots; they are not part of the measurement.
-      process.exit(0);
-    },
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}
+answerAsChildProcess(import.meta.url, measureCore);

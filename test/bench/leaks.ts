@@ -8,9 +8,8 @@
  */
 
 import { getEventListeners } from "node:events";
-import { fileURLToPath } from "node:url";
 import { type BotApi, StreamHub } from "../../shared/index.js";
-import { measureInChildProcess } from "./child-process.js";
+import { answerAsChildProcess, measureInChildProcess } from "./child-process.js";
 
 /** What {@link measureLeaks} found. */
 export interface LeakFigures {
@@ -94,15 +93,4 @@ export function measureLeaksInChildProcess(): Promise<LeakFigures> {
   });
 }
 
-if (process.argv.includes("--child") && process.argv[1] === fileURLToPath(import.meta.url)) {
-  measureLeaks().then(
-    (figures) => {
-      process.stdout.write(JSON.stringify(figures));
-      process.exit(0);
-    },
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}
+answerAsChildProcess(import.meta.url, measureLeaks);
