@@ -9,6 +9,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readJsonBody, watchConnection } from "./protocol-server.js";
 
 /**
  * One step of a script. Consecutive steps of the same kind form one run (one
@@ -402,45 +403,6 @@ function* responsesRecords(steps: readonly OpenAIScriptStep[]): Generator<WireRe
   }
   yield* closeOpenItem();
   yield event({ type: "response.completed", response: response("completed", output) });
-}
-
-/** Tracks whether the client hung up, and lets a pause end early when it does. */
-function watchConnection(res: ServerResponse): {
-  readonly closed: boolean;
-  wait(ms: number): Promise<void>;
-} {
-  let closed = false;
-  const wakers = new Set<() => void>();
-  res.on("close", () => {
-    // "close" also fires after a normal `end()`; only a close before that is a hang-up.
-    if (!res.writableEnded) closed = true;
-    for (const wake of wakers) wake();
-  });
-  return {
-    get closed() {
-      return closed;
-    },
-    wait(ms) {
-      return new Promise<void>((resolve) => {
-        const wake = () => {
-          clearTimeout(timer);
-          wakers.delete(wake);
-          resolve();
-        };
-        const timer = setTimeout(wake, ms);
-        wakers.add(wake);
-      });
-    },
-  };
-}
-
-async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const parts: Buffer[] = [];
-  for await (const part of req) parts.push(part as Buffer);
-  const text = Buffer.concat(parts).toString("utf8");
-  if (text === "") return {};
-  const parsed: unknown = JSON.parse(text);
-  return typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : {};
 }
 
 function sendJson(res: ServerResponse, status: number, payload: unknown): void {

@@ -138,7 +138,7 @@ export function halves(text: string): [string, string] {
 }
 
 /** Tracks whether the client hung up, and lets a pause end early when it does. */
-function watchConnection(res: ServerResponse): {
+export function watchConnection(res: ServerResponse): {
   readonly closed: boolean;
   wait(ms: number): Promise<void>;
 } {
@@ -167,7 +167,8 @@ function watchConnection(res: ServerResponse): {
   };
 }
 
-async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+/** The request's JSON body as an object ({} when empty or not an object). */
+export async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
   const parts: Buffer[] = [];
   for await (const part of req) parts.push(part as Buffer);
   const text = Buffer.concat(parts).toString("utf8");
